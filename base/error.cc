@@ -1,0 +1,24 @@
+#include "base/error.h"
+
+#include <cmath>
+
+namespace qjit {
+
+void check_scale(std::string_view fn, std::string_view arg, double scale) {
+  if (!(std::isfinite(scale) && scale > 0)) throw_bad_arg(fn, arg, scale, "must be finite and > 0");
+  // Kernels compute in float: a scale that is 0 or inf as a float is as bad as one in double.
+  const float f = static_cast<float>(scale);
+  if (!(std::isfinite(f) && f > 0)) throw_bad_arg(fn, arg, scale, "must be a finite, non-zero float32");
+}
+
+void check_zero_point(std::string_view fn, std::string_view arg, int64_t zp, int64_t qmin, int64_t qmax) {
+  if (zp < qmin || zp > qmax) {
+    throw_bad_arg(fn, arg, zp, "must be in [" + std::to_string(qmin) + ", " + std::to_string(qmax) + "]");
+  }
+}
+
+void check_not_null(std::string_view fn, std::string_view arg, const void* p) {
+  if (p == nullptr) throw_bad_arg(fn, arg, "null", "must not be null");
+}
+
+}  // namespace qjit

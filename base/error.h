@@ -1,0 +1,51 @@
+// qjit::Error and the argument checks every public function uses.
+// Promise: a message always names the function, the argument and the offending value, e.g.
+//   "quantize_per_tensor: scale = -0.5: must be finite and > 0".
+#pragma once
+
+#include <cstdint>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace qjit {
+
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+namespace detail {
+template <class T>
+std::string format_value(const T& v) {
+  std::ostringstream os;
+  if constexpr (std::is_floating_point_v<T>) os.precision(9);
+  if constexpr (std::is_same_v<T, int8_t> || std::is_same_v<T, uint8_t>)
+    os << static_cast<int>(v);
+  else
+    os << v;
+  return os.str();
+}
+}  // namespace detail
+
+// Throws "fn: arg = value: requirement".
+template <class T>
+[[noreturn]] void throw_bad_arg(std::string_view fn, std::string_view arg, const T& value, std::string_view requirement) {
+  std::string msg;
+  msg.append(fn).append(": ").append(arg).append(" = ").append(detail::format_value(value)).append(": ").append(requirement);
+  throw Error(msg);
+}
+
+template <class T>
+inline void check_arg(bool ok, std::string_view fn, std::string_view arg, const T& value, std::string_view requirement) {
+  if (!ok) throw_bad_arg(fn, arg, value, requirement);
+}
+
+// A quantization scale must be a finite number > 0 (NaN, inf, 0 and negatives are rejected).
+void check_scale(std::string_view fn, std::string_view arg, double scale);
+// A zero point must lie in the quantized range of its dtype.
+void check_zero_point(std::string_view fn, std::string_view arg, int64_t zp, int64_t qmin, int64_t qmax);
+void check_not_null(std::string_view fn, std::string_view arg, const void* p);
+
+}  // namespace qjit
