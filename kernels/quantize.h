@@ -4,6 +4,7 @@
 //   float zp:   q = clamp(rint(x * f32(1/scale) + zp_f), qmin, qmax)   (per_channel_affine_float_qparams)
 //   dequantize: x = f32(int32(q - zp)) * scale                        (float zp: (f32(q) - zp_f) * scale)
 // A NaN input quantizes to qmax (as ATen's AVX2 path does). Per-channel data is viewed as [outer][channels][inner].
+// Buffers need only the natural alignment of their element type.
 // Scales are the float scales (not their inverses); bad scales or zero points throw qjit::Error.
 #pragma once
 

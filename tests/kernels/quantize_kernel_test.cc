@@ -60,7 +60,7 @@ void check_quantize_per_tensor(QType t, float scale, int32_t zp) {
     for (size_t n : eltwise_lengths()) {
       const size_t misalign = n % 4;
       const auto x = tricky_floats(n, scale, static_cast<uint32_t>(n));
-      GuardedBuffer<float> xin(n, misalign * 4 + (n % 3));
+      GuardedBuffer<float> xin(n, misalign + n % 3);
       for (size_t i = 0; i < n; ++i) xin.set(i, x[i]);
       std::vector<Q> want(n);
       ref::quantize_per_tensor(x.data(), want.data(), n, t, scale, zp);
@@ -75,7 +75,7 @@ void check_quantize_per_tensor(QType t, float scale, int32_t zp) {
       for (size_t i = 0; i < n; ++i) qin.set(i, want[i]);
       std::vector<float> dwant(n);
       ref::dequantize_per_tensor(want.data(), dwant.data(), n, t, scale, zp);
-      GuardedBuffer<float> dgot(n, (n + 1) % 4 * 4);
+      GuardedBuffer<float> dgot(n, (n + 1) % 4);
       dequantize_per_tensor(qin.data(), dgot.data(), n, t, scale, zp, Exec{isa});
       expect_same_bytes(dgot, dwant, "dequantize_per_tensor");
       if (::testing::Test::HasFailure()) return;
@@ -124,7 +124,7 @@ void check_per_channel(QType t, bool float_zp) {
       std::vector<Q> want(n);
       GuardedBuffer<Q> got(n, 1);
       std::vector<float> dwant(n);
-      GuardedBuffer<float> dgot(n, 4);
+      GuardedBuffer<float> dgot(n, 1);
       if (float_zp) {
         ref::quantize_per_channel_float_qparams(x.data(), want.data(), outer, channels, inner, t, scales.data(),
                                                 fzps.data());

@@ -1,5 +1,6 @@
 // Test buffers with guard bytes on both sides (to catch a kernel writing outside its output) and a chosen
-// misalignment (to check unaligned pointers work).
+// misalignment in whole elements (so that data is off any vector or cache-line boundary, yet still naturally
+// aligned for its type, as the kernels' contract asks).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -17,7 +18,7 @@ class GuardedBuffer {
   static constexpr size_t kGuard = 64;  // bytes
   static constexpr unsigned char kPattern = 0xA5;
 
-  explicit GuardedBuffer(size_t n, size_t misalign_bytes = 0) : n_(n), misalign_(misalign_bytes) {
+  explicit GuardedBuffer(size_t n, size_t misalign_elems = 0) : n_(n), misalign_(misalign_elems * sizeof(T)) {
     bytes_.assign(2 * kGuard + misalign_ + n * sizeof(T) + 64, kPattern);
   }
   T* data() { return reinterpret_cast<T*>(base() + kGuard + misalign_); }
