@@ -1,0 +1,76 @@
+// Descriptor of a generated GEMM microkernel: the key of its code cache. A microkernel computes one tile of
+// mr (<= layout mr) rows of A by one panel of B (nr columns) over the whole K, applies the zero-point
+// corrections and the output stage, and stores the tile. The problem's M, N and K are *not* part of the key:
+// new shapes only select among a bounded set of variants (mr 1..6, K % 4, full or partial panel).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "jit/jit_code.h"
+#include "kernels/gemm_output.h"
+#include "packing/gemm_layout.h"
+
+namespace qjit {
+
+// Arguments of a GEMM microkernel, passed by pointer. The 16-lane arrays at the end are epilogue constants,
+// broadcast once per GEMM call by the driver so that the kernel can use them as vector memory operands.
+struct GemmKernelArgs {
+  const uint8_t* a = nullptr;  // row 0 of the tile: u8 activations, or int16 ones for madd16
+  size_t lda = 0;              // bytes between rows of a
+  const void* b = nullptr;     // the packed panel
+  void* c = nullptr;           // row 0, column 0 of the output tile
+  size_t ldc = 0;              // bytes between rows of c
+  size_t k_groups = 0;         // whole k groups (of layout k_group) in the main loop
+  const int32_t* col_offset = nullptr;  // [nr]: -a_zp * colsum[n] + K * a_zp * b_zp[n]
+  const int32_t* row_sums = nullptr;    // [mr]: sum over k of a[m][k]   (only with b_zp)
+  const int32_t* b_zp = nullptr;        // [nr]                          (only with b_zp)
+  const float* mult = nullptr;          // [nr] per channel (per tensor: mult_bcast below)
+  const void* bias = nullptr;           // [nr] float (onednn, f32 out) or int32 (qnnpack)
+  const float* row_scale = nullptr;     // [mr] (f32 out with per-row activation scales)
+  const float* post_bias = nullptr;     // [nr] (f32 out)
+  void* scratch = nullptr;              // mr x nr x 4 bytes for a partial panel
+  size_t n_valid = 0;                   // columns to store of a partial panel
+  alignas(64) float mult_bcast[16] = {};
+  float zp_f[16] = {};    // onednn: output zero point as float
+  int32_t zp_i[16] = {};  // qnnpack: output zero point
+  int32_t lo[16] = {};    // clamp after rounding: qmin (onednn) or qmin - zp (qnnpack)
+  int32_t hi[16] = {};
+  float clip[16] = {};    // largest float below 2^31, applied before the float -> int32 conversion
+};
+
+using GemmKernelFn = void(const GemmKernelArgs*);
+
+struct GemmUkernelDesc {
+  GemmLayout layout;
+  uint8_t mr = 1;       // rows in this tile, 1..layout.mr
+  uint8_t k_tail = 0;   // K % 4 on u8x4 layouts (activation bytes gathered with scalar loads)
+  bool full_n = true;   // false: the panel is partial, stored through scratch
+  OutputKind out = OutputKind::s32;
+  RequantFormula formula = RequantFormula::onednn;
+  bool per_channel = false;
+  bool has_bias = false;
+  bool has_b_zp = false;
+  bool has_row_scale = false;
+  bool has_post_bias = false;
+
+  bool operator==(const GemmUkernelDesc& o) const {
+    return layout == o.layout && mr == o.mr && k_tail == o.k_tail && full_n == o.full_n && out == o.out &&
+           formula == o.formula && per_channel == o.per_channel && has_bias == o.has_bias &&
+           has_b_zp == o.has_b_zp && has_row_scale == o.has_row_scale && has_post_bias == o.has_post_bias;
+  }
+  size_t hash() const {
+    size_t h = static_cast<size_t>(layout.isa) | static_cast<size_t>(layout.dot) << 4 | size_t{mr} << 6 |
+               size_t{k_tail} << 10 | size_t{full_n} << 12 | static_cast<size_t>(out) << 13 |
+               static_cast<size_t>(formula) << 15 | size_t{per_channel} << 16 | size_t{has_bias} << 17 |
+               size_t{has_b_zp} << 18 | size_t{has_row_scale} << 19 | size_t{has_post_bias} << 20;
+    return h ^ (static_cast<size_t>(layout.nr) << 24);
+  }
+  // e.g. "qjit_gemm_u8s8_6x16_u8x4-maddubs_avx2_u8_onednn_pc_bias"
+  std::string name() const;
+  std::unique_ptr<JitCode> generate() const;
+};
+
+}  // namespace qjit

@@ -1,0 +1,43 @@
+// AVX-512BW GEMM microkernel, 6 x 64 (24 zmm accumulators): the AVX2 sequence at twice the width
+// (VPMADDUBSW + VPMADDWD, or VPMADDWD alone on the s16x2 layout). 32 registers: 24 accumulators + broadcast +
+// 4 B vectors + product + ones.
+#include "jit/x86/gemm_microkernel.h"
+
+namespace qjit::x86 {
+namespace {
+
+class GemmAvx512 final : public GemmMicrokernel<Xbyak::Zmm> {
+ public:
+  using GemmMicrokernel::GemmMicrokernel;
+
+ protected:
+  bool b_in_registers() const override { return true; }
+  Xbyak::Zmm product() const { return Xbyak::Zmm(first_free()); }
+  Xbyak::Zmm ones16() const { return Xbyak::Zmm(first_free() + 1); }
+
+  void prepare_dot() override {
+    if (d_.layout.dot != DotKind::maddubs) return;
+    mov(eax, 0x00010001);
+    vpbroadcastd(ones16(), eax);
+  }
+
+  void dot(const Xbyak::Zmm& acc, const Xbyak::Zmm& a, const Xbyak::Operand& b) override {
+    if (d_.layout.dot == DotKind::madd16) {
+      vpmaddwd(product(), a, b);
+    } else {
+      vpmaddubsw(product(), a, b);
+      vpmaddwd(product(), product(), ones16());
+    }
+    vpaddd(acc, acc, product());
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<JitCode> generate_gemm_avx512(const GemmUkernelDesc& d) {
+  auto g = std::make_unique<GemmAvx512>(d);
+  g->generate();
+  return finish(std::move(g));
+}
+
+}  // namespace qjit::x86

@@ -1,0 +1,221 @@
+#include "jit/x86/gemm_microkernel.h"
+
+#include <cstddef>
+
+namespace qjit::x86 {
+
+template <class Vmm>
+Xbyak::Address GemmMicrokernel<Vmm>::a_row(int m, int byte_offset) {
+  const Xbyak::Reg64& base = m < 3 ? reg_a0 : reg_a3;
+  switch (m % 3) {
+    case 0: return dword[base + byte_offset];
+    case 1: return dword[base + reg_lda + byte_offset];
+    default: return dword[base + reg_lda * 2 + byte_offset];
+  }
+}
+
+template <class Vmm>
+void GemmMicrokernel<Vmm>::generate() {
+  preamble({rbx, r12, r13, r14, r15});
+  mov(reg_args, abi_param1);
+  mov(reg_a0, ptr[reg_args + offsetof(GemmKernelArgs, a)]);
+  mov(reg_lda, ptr[reg_args + offsetof(GemmKernelArgs, lda)]);
+  mov(reg_b, ptr[reg_args + offsetof(GemmKernelArgs, b)]);
+  mov(reg_c, ptr[reg_args + offsetof(GemmKernelArgs, c)]);
+  mov(reg_ldc, ptr[reg_args + offsetof(GemmKernelArgs, ldc)]);
+  mov(reg_k, ptr[reg_args + offsetof(GemmKernelArgs, k_groups)]);
+  if (d_.mr > 3) {
+    lea(reg_a3, ptr[reg_a0 + reg_lda * 2]);
+    add(reg_a3, reg_lda);
+  }
+  for (int m = 0; m < d_.mr; ++m)
+    for (int v = 0; v < nv_; ++v) zero(acc(m, v));
+  prepare_dot();
+  k_loop();
+  if (d_.k_tail) k_tail();
+  epilogue();
+  postamble();
+
+  if (!kZmm && (d_.out == OutputKind::u8 || d_.out == OutputKind::s8)) {
+    // Narrowing int32 -> bytes on AVX2: byte 0 of each dword to the bottom of each 128-bit lane, then dwords 0
+    // and 4 together.
+    align(32);
+    L(l_narrow_);
+    for (int lane = 0; lane < 2; ++lane) {
+      dd(0x0c080400u);
+      dd(0x80808080u);
+      dd(0x80808080u);
+      dd(0x80808080u);
+    }
+    for (uint32_t i : {0u, 4u, 0u, 0u, 0u, 0u, 0u, 0u}) dd(i);
+  }
+}
+
+template <class Vmm>
+void GemmMicrokernel<Vmm>::k_loop() {
+  const int group_bytes = 4;  // 4 u8 or 2 int16 activations per broadcast
+  Xbyak::Label l_loop, l_done;
+  L(l_loop);
+  test(reg_k, reg_k);
+  jz(l_done, T_NEAR);
+  if (b_in_registers())
+    for (int v = 0; v < nv_; ++v) vmovups(b_reg(v), ptr[reg_b + v * kVecBytes]);
+  for (int m = 0; m < d_.mr; ++m) {
+    vpbroadcastd(a_reg(), a_row(m));
+    for (int v = 0; v < nv_; ++v) {
+      if (b_in_registers())
+        dot(acc(m, v), a_reg(), b_reg(v));
+      else
+        dot(acc(m, v), a_reg(), ptr[reg_b + v * kVecBytes]);
+    }
+  }
+  add(reg_a0, group_bytes);
+  if (d_.mr > 3) add(reg_a3, group_bytes);
+  add(reg_b, nv_ * kVecBytes);
+  dec(reg_k);
+  jmp(l_loop, T_NEAR);
+  L(l_done);
+}
+
+template <class Vmm>
+void GemmMicrokernel<Vmm>::k_tail() {
+  // The last K % 4 activations of each row, gathered byte by byte so that nothing past the row is read; the
+  // panel is zero-padded there, so the missing bytes (zero here) contribute nothing.
+  if (b_in_registers())
+    for (int v = 0; v < nv_; ++v) vmovups(b_reg(v), ptr[reg_b + v * kVecBytes]);
+  const Xbyak::Xmm a_x(a_reg().getIdx());
+  for (int m = 0; m < d_.mr; ++m) {
+    lea(reg_tmp2, a_row(m));
+    switch (d_.k_tail) {
+      case 1: movzx(eax, byte[reg_tmp2]); break;
+      case 2: movzx(eax, word[reg_tmp2]); break;
+      default:
+        movzx(eax, word[reg_tmp2]);
+        movzx(ecx, byte[reg_tmp2 + 2]);
+        shl(ecx, 16);
+        or_(eax, ecx);
+        break;
+    }
+    vmovd(a_x, eax);
+    vpbroadcastd(a_reg(), a_x);
+    for (int v = 0; v < nv_; ++v) {
+      if (b_in_registers())
+        dot(acc(m, v), a_reg(), b_reg(v));
+      else
+        dot(acc(m, v), a_reg(), ptr[reg_b + v * kVecBytes]);
+    }
+  }
+}
+
+template <class Vmm>
+void GemmMicrokernel<Vmm>::epilogue() {
+  const bool requant = d_.out == OutputKind::u8 || d_.out == OutputKind::s8;
+  // The K loop's pointer registers are free now: reuse them for the epilogue's arrays.
+  const Xbyak::Reg64 &reg_col_offset = reg_a0, &reg_mult = reg_a3, &reg_bias = reg_lda, &reg_bzp = reg_b,
+                     &reg_post = reg_k;
+  auto arg = [&](size_t offset) { return ptr[reg_args + offset]; };
+  mov(reg_col_offset, arg(offsetof(GemmKernelArgs, col_offset)));
+  mov(reg_mult, arg(offsetof(GemmKernelArgs, mult)));
+  mov(reg_bias, arg(offsetof(GemmKernelArgs, bias)));
+  mov(reg_bzp, arg(offsetof(GemmKernelArgs, b_zp)));
+  mov(reg_post, arg(offsetof(GemmKernelArgs, post_bias)));
+  mov(rsi, arg(offsetof(GemmKernelArgs, row_sums)));
+  mov(rdi, arg(offsetof(GemmKernelArgs, row_scale)));
+  if (d_.full_n)
+    mov(reg_out, reg_c);
+  else
+    mov(reg_out, arg(offsetof(GemmKernelArgs, scratch)));
+  if (!kZmm && requant) vmovdqu(e_perm(), ptr[rip + l_narrow_ + 32]);
+
+  const auto mult_operand = [&](int v) {
+    return d_.per_channel ? ptr[reg_mult + v * kVecBytes] : arg(offsetof(GemmKernelArgs, mult_bcast));
+  };
+  for (int m = 0; m < d_.mr; ++m) {
+    for (int v = 0; v < nv_; ++v) vpaddd(acc(m, v), acc(m, v), ptr[reg_col_offset + v * kVecBytes]);
+    if (d_.has_b_zp) {
+      vpbroadcastd(e_tmp(), dword[rsi + m * 4]);
+      for (int v = 0; v < nv_; ++v) {
+        vpmulld(e_tmp2(), e_tmp(), ptr[reg_bzp + v * kVecBytes]);
+        vpsubd(acc(m, v), acc(m, v), e_tmp2());
+      }
+    }
+    for (int v = 0; v < nv_; ++v) {
+      const Vmm x = acc(m, v);
+      if (d_.out == OutputKind::f32) {
+        vcvtdq2ps(x, x);
+        if (d_.has_bias) vaddps(x, x, ptr[reg_bias + v * kVecBytes]);
+        if (d_.has_row_scale) {
+          vbroadcastss(e_tmp(), dword[rdi + m * 4]);
+          vmulps(e_tmp2(), e_tmp(), mult_operand(v));
+          vmulps(x, x, e_tmp2());
+        } else {
+          vmulps(x, x, mult_operand(v));
+        }
+        if (d_.has_post_bias) vaddps(x, x, ptr[reg_post + v * kVecBytes]);
+      } else if (requant) {
+        const bool onednn = d_.formula == RequantFormula::onednn;
+        if (!onednn && d_.has_bias) vpaddd(x, x, ptr[reg_bias + v * kVecBytes]);
+        vcvtdq2ps(x, x);
+        if (onednn && d_.has_bias) vaddps(x, x, ptr[reg_bias + v * kVecBytes]);
+        vmulps(x, x, mult_operand(v));  // multiply and add stay separate: the reference rounds after each
+        if (onednn) vaddps(x, x, arg(offsetof(GemmKernelArgs, zp_f)));
+        vminps(x, x, arg(offsetof(GemmKernelArgs, clip)));
+        if constexpr (kZmm)
+          vrndscaleps(x, x, 0);
+        else
+          vroundps(x, x, 0);
+        vcvttps2dq(x, x);
+        vpmaxsd(x, x, arg(offsetof(GemmKernelArgs, lo)));
+        vpminsd(x, x, arg(offsetof(GemmKernelArgs, hi)));
+        if (!onednn) vpaddd(x, x, arg(offsetof(GemmKernelArgs, zp_i)));
+      }
+    }
+    store_row(m);
+  }
+  if (!d_.full_n) copy_partial_panel();
+}
+
+template <class Vmm>
+void GemmMicrokernel<Vmm>::store_row(int m) {
+  const int out_size = static_cast<int>(output_kind_size(d_.out));
+  for (int v = 0; v < nv_; ++v) {
+    const Vmm x = acc(m, v);
+    const auto at = ptr[reg_out + v * kLanes * out_size];
+    if (out_size == 4) {
+      vmovups(at, x);
+    } else if constexpr (kZmm) {
+      vpmovdb(at, x);
+    } else {
+      vpshufb(x, x, ptr[rip + l_narrow_]);
+      vpermd(x, e_perm(), x);
+      vmovq(at, Xbyak::Xmm(x.getIdx()));
+    }
+  }
+  if (m + 1 < d_.mr) {
+    if (d_.full_n)
+      add(reg_out, reg_ldc);
+    else
+      add(reg_out, d_.layout.nr * out_size);
+  }
+}
+
+template <class Vmm>
+void GemmMicrokernel<Vmm>::copy_partial_panel() {
+  // Rows of the tile were stored to scratch (row stride nr elements); copy the valid columns to C.
+  const int out_size = static_cast<int>(output_kind_size(d_.out));
+  for (int m = 0; m < d_.mr; ++m) {
+    mov(rsi, ptr[reg_args + offsetof(GemmKernelArgs, scratch)]);
+    if (m) add(rsi, m * d_.layout.nr * out_size);
+    mov(rdi, reg_c);
+    mov(rcx, ptr[reg_args + offsetof(GemmKernelArgs, n_valid)]);
+    if (out_size == 4) shl(rcx, 2);
+    rep();
+    movsb();
+    if (m + 1 < d_.mr) add(reg_c, reg_ldc);
+  }
+}
+
+template class GemmMicrokernel<Xbyak::Ymm>;
+template class GemmMicrokernel<Xbyak::Zmm>;
+
+}  // namespace qjit::x86

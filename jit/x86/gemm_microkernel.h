@@ -1,0 +1,84 @@
+// The shape every x86 GEMM microkernel shares; the ISA families (gemm_avx2.cc, gemm_avx2_vnni.cc, gemm_avx512.cc,
+// gemm_avx512_vnni.cc) supply the dot product and where B lives.
+//
+//   acc[m][v] = 0                                   mr x nv accumulators (v: vectors across the panel)
+//   for each k group:                               4 k (u8x4) or 2 k (s16x2)
+//     [load the nv B vectors]                       when the register file has room for them
+//     for m: a = broadcast(A[m][k group])           one 32-bit broadcast per row
+//            for v: acc[m][v] += dot(a, B[v])       VPDPBUSD, or VPMADDUBSW+VPMADDWD, or VPMADDWD
+//   K % 4 tail: the last activation bytes gathered with scalar loads (never reading past a row of A)
+//   epilogue per row: + col_offset (activation zero point) [- row_sum * b_zp], then the output stage
+//
+// Register plan (indices): accumulators 0 .. mr*nv-1 (at most 6*2 ymm or 6*4 zmm); after them the broadcast
+// activation, the B vectors if kept in registers, and the dot product's temporaries. The epilogue reuses the
+// top four registers, which the K loop has finished with.
+#pragma once
+
+#include <type_traits>
+
+#include "jit/gemm_desc.h"
+#include "jit/x86/generator.h"
+
+namespace qjit::x86 {
+
+template <class Vmm>
+class GemmMicrokernel : public JitGenerator {
+ public:
+  static constexpr bool kZmm = std::is_same_v<Vmm, Xbyak::Zmm>;
+  static constexpr int kLanes = kZmm ? 16 : 8;
+  static constexpr int kVecBytes = kLanes * 4;
+  static constexpr int kNumVmm = kZmm ? 32 : 16;
+
+  explicit GemmMicrokernel(const GemmUkernelDesc& d)
+      : JitGenerator(d.name(), d.layout.isa, 32 * 1024), d_(d), nv_(d.layout.nr / kLanes) {}
+
+  void generate();
+
+ protected:
+  // acc += dot(a, b) for one k group. b is a register or a memory operand.
+  virtual void dot(const Vmm& acc, const Vmm& a, const Xbyak::Operand& b) = 0;
+  // Keep the nv B vectors of a k group in registers (else each dot reads B from memory).
+  virtual bool b_in_registers() const = 0;
+  // Called once before the K loop (constants for the dot product, e.g. a vector of int16 ones).
+  virtual void prepare_dot() {}
+
+  Vmm acc(int m, int v) const { return Vmm(m * nv_ + v); }
+  Vmm a_reg() const { return Vmm(d_.layout.mr * nv_); }
+  Vmm b_reg(int v) const { return Vmm(d_.layout.mr * nv_ + 1 + v); }
+  // First register after the accumulators, broadcast and (if kept) B vectors: for temporaries of dot().
+  int first_free() const { return d_.layout.mr * nv_ + 1 + (b_in_registers() ? nv_ : 0); }
+  void zero(const Vmm& v) {
+    if constexpr (kZmm)
+      vpxord(v, v, v);
+    else
+      vpxor(v, v, v);
+  }
+
+  const GemmUkernelDesc d_;
+  const int nv_;
+
+  // General-purpose register plan. rsi, rdi and rcx stay free for the partial-panel copy (rep movsb).
+  const Xbyak::Reg64 reg_args = r15, reg_a0 = r8, reg_a3 = r9, reg_lda = r10, reg_b = r11, reg_k = r12,
+                     reg_c = r13, reg_ldc = r14, reg_out = rbx, reg_tmp = rax, reg_tmp2 = rdx;
+
+ private:
+  Xbyak::Address a_row(int m, int byte_offset = 0);
+  void k_loop();
+  void k_tail();
+  void epilogue();
+  void store_row(int m);
+  void copy_partial_panel();
+  // Epilogue temporaries: the top registers, unused once the K loop is done.
+  Vmm e_perm() const { return Vmm(kNumVmm - 1); }
+  Vmm e_tmp() const { return Vmm(kNumVmm - 2); }
+  Vmm e_tmp2() const { return Vmm(kNumVmm - 3); }
+  Xbyak::Label l_narrow_;
+};
+
+// Entry points of the ISA families.
+std::unique_ptr<JitCode> generate_gemm_avx2(const GemmUkernelDesc& d);
+std::unique_ptr<JitCode> generate_gemm_avx2_vnni(const GemmUkernelDesc& d);
+std::unique_ptr<JitCode> generate_gemm_avx512(const GemmUkernelDesc& d);
+std::unique_ptr<JitCode> generate_gemm_avx512_vnni(const GemmUkernelDesc& d);
+
+}  // namespace qjit::x86

@@ -1,0 +1,240 @@
+#include "kernels/gemm.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "base/verbose.h"
+#include "jit/code_cache.h"
+#include "jit/gemm_desc.h"
+#include "kernels/reference/gemm_ref.h"
+#include "kernels/reference/quantize_ref.h"
+
+namespace qjit {
+
+namespace {
+
+constexpr const char* kFn = "gemm";
+
+void validate(const uint8_t* a, size_t lda, int32_t a_zp, size_t M, const PackedWeights& w, const void* c, size_t ldc,
+              const OutputStage& out, const Exec& exec) {
+  check_isa_available(kFn, exec.isa);
+  check_arg(w.layout().isa == exec.isa, kFn, "isa", isa_name(exec.isa),
+            std::string("differs from the ISA the weights were packed for (") + isa_name(w.layout().isa) + ")");
+  check_zero_point(kFn, "a_zero_point", a_zp, 0, 255);
+  if (M == 0) return;
+  check_not_null(kFn, "a", a);
+  check_not_null(kFn, "c", c);
+  check_arg(lda >= w.K(), kFn, "lda", lda, "must be >= K (" + std::to_string(w.K()) + ")");
+  check_arg(ldc >= w.N(), kFn, "ldc", ldc, "must be >= N (" + std::to_string(w.N()) + ")");
+  if (out.kind == OutputKind::s32) return;
+  check_not_null(kFn, "out.multiplier", out.multiplier);
+  const size_t n_mult = out.per_channel ? w.N() : 1;
+  for (size_t n = 0; n < n_mult; ++n)
+    check_arg(std::isfinite(out.multiplier[n]) && out.multiplier[n] > 0, kFn,
+              "out.multiplier[" + std::to_string(n) + "]", out.multiplier[n], "must be finite and > 0");
+  if (out.kind == OutputKind::f32) {
+    check_arg(out.bias_i == nullptr, kFn, "out.bias_i", "set", "float output takes bias_f / post_bias");
+    return;
+  }
+  const int32_t tmin = out.kind == OutputKind::u8 ? 0 : -128, tmax = out.kind == OutputKind::u8 ? 255 : 127;
+  check_zero_point(kFn, "out.zero_point", out.zero_point, tmin, tmax);
+  check_arg(out.qmin >= tmin && out.qmin <= tmax, kFn, "out.qmin", out.qmin, "must be in the output type's range");
+  check_arg(out.qmax >= out.qmin && out.qmax <= tmax, kFn, "out.qmax", out.qmax, "must be in [qmin, type max]");
+  if (out.formula == RequantFormula::onednn)
+    check_arg(out.bias_i == nullptr, kFn, "out.bias_i", "set", "the onednn formula takes a float bias (bias_f)");
+  else
+    check_arg(out.bias_f == nullptr, kFn, "out.bias_f", "set", "the qnnpack formula takes an int32 bias (bias_i)");
+}
+
+// Per-call buffers, kept per thread so that repeated calls of a shape do not allocate.
+struct CallBuffers {
+  std::vector<int32_t> col_offset, row_sums;
+  std::vector<int16_t> a16;
+};
+CallBuffers& call_buffers() {
+  thread_local CallBuffers b;
+  return b;
+}
+
+void fill_epilogue_constants(GemmKernelArgs& args, const OutputStage& out) {
+  const bool onednn = out.formula == RequantFormula::onednn;
+  for (int i = 0; i < 16; ++i) {
+    args.mult_bcast[i] = out.multiplier ? out.multiplier[0] : 1.0f;
+    args.zp_f[i] = static_cast<float>(out.zero_point);
+    args.zp_i[i] = out.zero_point;
+    args.lo[i] = onednn ? out.qmin : out.qmin - out.zero_point;
+    args.hi[i] = onednn ? out.qmax : out.qmax - out.zero_point;
+    args.clip[i] = ref::kInt32ClipF;
+  }
+}
+
+// The scalar path: the microkernel's contract in C++ over the same packed panels (exact 4-way dot).
+void scalar_tile(const GemmKernelArgs& args, const PackedWeights& w, size_t mr, size_t n0, size_t n_valid,
+                 const OutputStage& out, size_t m0, const int32_t* row_sums) {
+  const size_t nr = static_cast<size_t>(w.layout().nr), K = w.K();
+  const auto* panel = static_cast<const int8_t*>(args.b);
+  for (size_t m = 0; m < mr; ++m)
+    for (size_t n = 0; n < n_valid; ++n) {
+      uint32_t acc = 0;  // wraps like the int32 accumulators of the JIT paths
+      for (size_t k = 0; k < K; ++k)
+        acc += static_cast<uint32_t>(int32_t{args.a[m * args.lda + k]} * int32_t{panel[((k / 4) * nr + n) * 4 + k % 4]});
+      acc += static_cast<uint32_t>(args.col_offset[n]);
+      if (row_sums) acc -= static_cast<uint32_t>(row_sums[m] * w.col_zero_points()[n0 + n]);
+      const auto a32 = static_cast<int32_t>(acc);
+      char* row = static_cast<char*>(args.c) + m * args.ldc;
+      switch (out.kind) {
+        case OutputKind::s32: reinterpret_cast<int32_t*>(row)[n] = a32; break;
+        case OutputKind::u8: reinterpret_cast<uint8_t*>(row)[n] = static_cast<uint8_t>(ref::output_stage_int(a32, n0 + n, out)); break;
+        case OutputKind::s8: reinterpret_cast<int8_t*>(row)[n] = static_cast<int8_t>(ref::output_stage_int(a32, n0 + n, out)); break;
+        case OutputKind::f32: reinterpret_cast<float*>(row)[n] = ref::output_stage_f32(a32, m0 + m, n0 + n, out); break;
+      }
+    }
+}
+
+}  // namespace
+
+void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const PackedWeights& w, void* c, size_t ldc,
+          const OutputStage& out, const Exec& exec) {
+  validate(a, lda, a_zero_point, M, w, c, ldc, out, exec);
+  if (M == 0) return;
+  VerboseOp verbose;
+  const GemmLayout& L = w.layout();
+  const size_t K = w.K(), N = w.N(), nr = static_cast<size_t>(L.nr), mr = static_cast<size_t>(L.mr);
+  const size_t panels = w.panels(), out_size = output_kind_size(out.kind);
+  const bool has_bzp = w.has_zero_points();
+
+  CallBuffers& buf = call_buffers();
+  // Activation zero point and the constant term of the weight zero point, per column.
+  buf.col_offset.resize(panels * nr);
+  for (size_t n = 0; n < panels * nr; ++n)
+    buf.col_offset[n] = static_cast<int32_t>(
+        static_cast<uint32_t>(-a_zero_point) * static_cast<uint32_t>(w.col_sums()[n]) +
+        static_cast<uint32_t>(K) * static_cast<uint32_t>(a_zero_point) * static_cast<uint32_t>(w.col_zero_points()[n]));
+  if (has_bzp) {
+    buf.row_sums.resize(M);
+    for (size_t m = 0; m < M; ++m) {
+      int32_t s = 0;
+      for (size_t k = 0; k < K; ++k) s += a[m * lda + k];
+      buf.row_sums[m] = s;
+    }
+  }
+  // madd16 multiplies int16 activations: widen A once per call, zero-padded to whole k pairs.
+  const uint8_t* a_kernel = a;
+  size_t lda_bytes = lda;
+  if (L.dot == DotKind::madd16) {
+    const size_t kp = L.k_padded(K);
+    buf.a16.assign(M * kp, 0);
+    for (size_t m = 0; m < M; ++m)
+      for (size_t k = 0; k < K; ++k) buf.a16[m * kp + k] = a[m * lda + k];
+    a_kernel = reinterpret_cast<const uint8_t*>(buf.a16.data());
+    lda_bytes = kp * 2;
+  }
+
+  GemmKernelArgs proto;
+  proto.lda = lda_bytes;
+  proto.ldc = ldc * out_size;
+  proto.k_groups = L.dot == DotKind::madd16 ? L.k_padded(K) / 2 : K / 4;
+  fill_epilogue_constants(proto, out);
+
+  // The (at most four) kernels this call needs: full tile, last rows, last panel, both.
+  const bool scalar = exec.isa == Isa::scalar;
+  const size_t m_rem = M % mr, n_rem = N % nr;
+  auto desc_for = [&](size_t rows, bool full_n) {
+    GemmUkernelDesc d;
+    d.layout = L;
+    d.mr = static_cast<uint8_t>(rows);
+    d.k_tail = L.dot == DotKind::madd16 ? 0 : static_cast<uint8_t>(K % 4);
+    d.full_n = full_n;
+    d.out = out.kind;
+    d.formula = out.formula;
+    d.per_channel = out.per_channel;
+    d.has_bias = out.kind == OutputKind::u8 || out.kind == OutputKind::s8
+                     ? (out.formula == RequantFormula::onednn ? out.bias_f != nullptr : out.bias_i != nullptr)
+                     : out.kind == OutputKind::f32 && out.bias_f != nullptr;
+    d.has_b_zp = has_bzp;
+    d.has_row_scale = out.kind == OutputKind::f32 && out.row_scale != nullptr;
+    d.has_post_bias = out.kind == OutputKind::f32 && out.post_bias != nullptr;
+    return d;
+  };
+  const GemmKernelFn* kernels[2][2] = {};  // [partial rows][partial panel]
+  std::string main_name = "scalar";
+  if (!scalar) {
+    auto& cache = CodeCache<GemmUkernelDesc>::instance();
+    for (int pm = 0; pm < 2; ++pm)
+      for (int pn = 0; pn < 2; ++pn) {
+        const size_t rows = pm ? m_rem : mr;
+        if (rows == 0 || (!pm && M < mr) || (pn && n_rem == 0) || (!pn && N < nr)) continue;
+        kernels[pm][pn] = cache.get(desc_for(rows, !pn)).as<GemmKernelFn>();
+      }
+    main_name = desc_for(M >= mr ? mr : m_rem, N >= nr || n_rem == 0).name();
+  }
+
+  const void* bias = out.formula == RequantFormula::onednn || out.kind == OutputKind::f32
+                         ? static_cast<const void*>(out.bias_f)
+                         : static_cast<const void*>(out.bias_i);
+  const size_t m_tiles = (M + mr - 1) / mr;
+  // Blocking: a block of rows of A stays in L2 while every panel of B streams past it.
+  const size_t mc_tiles = std::max<size_t>(1, (256 * 1024) / std::max<size_t>(1, K * mr));
+
+  auto run_tiles = [&](size_t j0, size_t j1, size_t i0, size_t i1) {
+    alignas(64) int32_t scratch[6 * 64];
+    GemmKernelArgs args = proto;
+    args.scratch = scratch;
+    for (size_t ib = i0; ib < i1; ib += mc_tiles) {
+      const size_t ie = std::min(i1, ib + mc_tiles);
+      for (size_t j = j0; j < j1; ++j) {
+        const size_t n0 = j * nr;
+        const bool partial_n = n0 + nr > N;
+        args.b = w.panel(j);
+        args.col_offset = buf.col_offset.data() + n0;
+        args.b_zp = w.col_zero_points() + n0;
+        args.mult = out.per_channel ? out.multiplier + n0 : out.multiplier;
+        args.bias = bias ? static_cast<const char*>(bias) + n0 * 4 : nullptr;
+        args.post_bias = out.post_bias ? out.post_bias + n0 : nullptr;
+        args.n_valid = partial_n ? N - n0 : nr;
+        for (size_t i = ib; i < ie; ++i) {
+          const size_t m0 = i * mr, rows = std::min(mr, M - m0);
+          args.a = a_kernel + m0 * lda_bytes;
+          args.c = static_cast<char*>(c) + (m0 * ldc + n0) * out_size;
+          args.row_sums = has_bzp ? buf.row_sums.data() + m0 : nullptr;
+          args.row_scale = out.row_scale ? out.row_scale + m0 : nullptr;
+          if (scalar) {
+            args.a = a + m0 * lda;
+            scalar_tile(args, w, rows, n0, args.n_valid, out, m0, args.row_sums);
+          } else {
+            kernels[rows < mr][partial_n](&args);
+          }
+        }
+      }
+    }
+  };
+
+  // Threads: split panels when there are enough of them (each thread keeps its B panels), otherwise rows.
+  const auto share = [&](Partition p) {
+    if (panels >= static_cast<size_t>(p.thread_count) || m_tiles < static_cast<size_t>(p.thread_count)) {
+      const auto [j0, j1] = partition_range(panels, p);
+      if (j0 < j1) run_tiles(j0, j1, 0, m_tiles);
+    } else {
+      const auto [i0, i1] = partition_range(m_tiles, p);
+      if (i0 < i1) run_tiles(0, panels, i0, i1);
+    }
+  };
+  const double ops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
+  if (exec.partition) {
+    share(*exec.partition);
+  } else {
+    int threads = exec.threads == 1 ? 1 : (exec.threads > 0 ? exec.threads : get_num_threads());
+    if (ops < 2e6) threads = 1;  // below ~10 us of work a second thread costs more than it brings
+    parallel_run(threads, share);
+  }
+  if (verbose.on())
+    verbose.done(kFn, isa_name(exec.isa), main_name,
+                 "m=" + std::to_string(M) + ":n=" + std::to_string(N) + ":k=" + std::to_string(K) +
+                     ":layout=" + dot_kind_name(L.dot) + ":out=" + output_kind_name(out.kind));
+}
+
+}  // namespace qjit

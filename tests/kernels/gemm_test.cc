@@ -1,0 +1,137 @@
+// The int8 GEMM on every available path, bit-exact against ref::gemm_u8s8: M, N, K swept through every remainder
+// of the tile (mr) and panel (nr) and K % 4, large shapes, padded strides, zero points, per-tensor and
+// per-channel, every output stage, both weight layouts of the non-VNNI paths.
+#include <gtest/gtest.h>
+
+#include "base/error.h"
+#include "kernels/gemm.h"
+#include "tests/kernels/gemm_tester.h"
+#include "tests/support/isa_sweep.h"
+
+namespace qjit {
+namespace {
+
+using testing::for_each_isa;
+using testing::GemmTester;
+
+// Output stages every shape sweep runs.
+std::vector<GemmTester> output_variants() {
+  std::vector<GemmTester> v;
+  v.push_back(GemmTester().output(OutputKind::s32).a_zero_point(0));
+  v.push_back(GemmTester().output(OutputKind::s32).a_zero_point(131).b_zero_point(true).per_channel(true));
+  v.push_back(GemmTester().output(OutputKind::u8).a_zero_point(43));
+  v.push_back(GemmTester().output(OutputKind::u8).a_zero_point(43).per_channel(true).bias(true).relu(true));
+  v.push_back(GemmTester().output(OutputKind::s8).formula(RequantFormula::qnnpack).a_zero_point(7).per_channel(true).bias(true));
+  v.push_back(GemmTester().output(OutputKind::u8).formula(RequantFormula::qnnpack).a_zero_point(255).b_zero_point(true));
+  v.push_back(GemmTester().output(OutputKind::f32).a_zero_point(99).per_channel(true).bias(true).row_scale(true));
+  v.push_back(GemmTester().output(OutputKind::f32).a_zero_point(0));
+  return v;
+}
+
+// Full-range weights need the exact s16x2 layout on AVX2/AVX-512BW; weights in [-64, 63] take u8x4-maddubs.
+const std::pair<int, int> kWeightRanges[] = {{-128, 127}, {-64, 63}};
+
+TEST(Gemm, KSweepCoversEveryKRemainderOnEveryPath) {
+  for_each_isa([&](Isa isa) {
+    for (auto [lo, hi] : kWeightRanges)
+      for (const GemmTester& base : output_variants())
+        for (size_t k = 1; k <= 70; ++k) {
+          GemmTester(base).isa(isa).weight_range(lo, hi).m(7).n(17).k(k).test();
+          if (::testing::Test::HasFailure()) return;
+        }
+  });
+}
+
+TEST(Gemm, MSweepCoversEveryTileRemainderOnEveryPath) {
+  for_each_isa([&](Isa isa) {
+    for (auto [lo, hi] : kWeightRanges)
+      for (const GemmTester& base : output_variants())
+        for (size_t m = 1; m <= 25; ++m) {
+          GemmTester(base).isa(isa).weight_range(lo, hi).m(m).n(33).k(37).test();
+          if (::testing::Test::HasFailure()) return;
+        }
+  });
+}
+
+TEST(Gemm, NSweepCoversEveryPanelRemainderOnEveryPath) {
+  for_each_isa([&](Isa isa) {
+    for (auto [lo, hi] : kWeightRanges)
+      for (const GemmTester& base : output_variants())
+        for (size_t n = 1; n <= 70; ++n) {
+          GemmTester(base).isa(isa).weight_range(lo, hi).m(6).n(n).k(12).test();
+          GemmTester(base).isa(isa).weight_range(lo, hi).m(3).n(n + 60).k(5).test();
+          if (::testing::Test::HasFailure()) return;
+        }
+  });
+}
+
+TEST(Gemm, PaddedStridesLeaveTheGapsUntouched) {
+  for_each_isa([&](Isa isa) {
+    for (const GemmTester& base : output_variants()) {
+      GemmTester(base).isa(isa).m(13).n(35).k(19).lda_pad(5).ldc_pad(7).test();
+      GemmTester(base).isa(isa).m(1).n(70).k(64).lda_pad(64).ldc_pad(1).test();
+    }
+  });
+}
+
+TEST(Gemm, LargeShapesMatchOnEveryPath) {
+  set_num_threads(2);
+  for_each_isa([&](Isa isa) {
+    const size_t shapes[][3] = {{256, 384, 512}, {1, 1024, 256}, {4, 200, 1000}, {2000, 16, 36}, {37, 129, 1001}};
+    for (const auto& s : shapes) {
+      GemmTester().isa(isa).m(s[0]).n(s[1]).k(s[2]).output(OutputKind::u8).a_zero_point(43).per_channel(true).bias(true).test();
+      GemmTester().isa(isa).m(s[0]).n(s[1]).k(s[2]).output(OutputKind::s32).a_zero_point(5).weight_range(-64, 63).test();
+    }
+  });
+}
+
+TEST(Gemm, ExtremeInputsAreExactWhereVpmaddubswWouldSaturate) {
+  // 255 x 127 in every pair: VPMADDUBSW would saturate at 32767; the packer must pick an exact layout.
+  for_each_isa([&](Isa isa) {
+    for (size_t k : {1, 2, 3, 4, 64, 255, 1000}) {
+      const GemmLayout l = GemmTester().isa(isa).extremes(true).m(9).n(20).k(k).output(OutputKind::s32).test();
+      if (k >= 2) EXPECT_NE(l.dot, DotKind::maddubs) << "K=" << k;  // K = 1 pairs each weight with a zero pad
+    }
+  });
+}
+
+TEST(Gemm, PackerChoosesMaddubsOnlyForWeightsThatCannotSaturate) {
+  if (!cpu_has(Isa::avx2)) GTEST_SKIP() << "needs AVX2";
+  std::vector<int8_t> w(64 * 16, 64);  // pairs sum to 128: still exact
+  EXPECT_EQ(PackedWeights(w.data(), WeightOrder::k_by_n, 64, 16, {}, nullptr, Isa::avx2).layout().dot, DotKind::maddubs);
+  w[16 * 10 + 3] = 65;  // one pair (k = 10, 11) of column 3 sums to 129
+  EXPECT_EQ(PackedWeights(w.data(), WeightOrder::k_by_n, 64, 16, {}, nullptr, Isa::avx2).layout().dot, DotKind::madd16);
+  std::fill(w.begin(), w.end(), -64);  // -128 is fine too
+  EXPECT_EQ(PackedWeights(w.data(), WeightOrder::k_by_n, 64, 16, {}, nullptr, Isa::avx2).layout().dot, DotKind::maddubs);
+}
+
+TEST(Gemm, BadArgumentsThrowErrorsNamingTheArgument) {
+  std::vector<int8_t> b(8 * 4, 1);
+  const PackedWeights w(b.data(), WeightOrder::k_by_n, 8, 4, {}, nullptr, Isa::scalar);
+  std::vector<uint8_t> a(3 * 8);
+  std::vector<int32_t> c(3 * 4);
+  auto expect_error = [](auto&& call, const std::string& needle) {
+    try {
+      call();
+      ADD_FAILURE() << "no qjit::Error for " << needle;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  const OutputStage s32;
+  expect_error([&] { gemm(a.data(), 7, 0, 3, w, c.data(), 4, s32, Exec{Isa::scalar}); }, "lda = 7");
+  expect_error([&] { gemm(a.data(), 8, 0, 3, w, c.data(), 3, s32, Exec{Isa::scalar}); }, "ldc = 3");
+  expect_error([&] { gemm(a.data(), 8, 256, 3, w, c.data(), 4, s32, Exec{Isa::scalar}); }, "a_zero_point = 256");
+  expect_error([&] { gemm(nullptr, 8, 0, 3, w, c.data(), 4, s32, Exec{Isa::scalar}); }, "a = null");
+  const float zero = 0.0f;
+  expect_error([&] { gemm(a.data(), 8, 0, 3, w, c.data(), 4, requantize_stage(OutputKind::u8, RequantFormula::onednn, &zero, false, 0), Exec{Isa::scalar}); },
+               "out.multiplier[0] = 0");
+  if (cpu_has(Isa::avx2))
+    expect_error([&] { gemm(a.data(), 8, 0, 3, w, c.data(), 4, s32, Exec{Isa::avx2}); }, "packed for (scalar)");
+  expect_error([&] { PackedWeights(b.data(), WeightOrder::k_by_n, 0, 4, {}); }, "K = 0");
+  expect_error([&] { PackedWeights(b.data(), WeightOrder::k_by_n, 8, 4, WeightQParams{{0.1, 0.2}, {0}}); }, "scales.size() = 2");
+  expect_error([&] { PackedWeights(b.data(), WeightOrder::k_by_n, 8, 4, WeightQParams{{-0.1}, {0}}); }, "scales[0] = -0.1");
+}
+
+}  // namespace
+}  // namespace qjit
