@@ -17,6 +17,22 @@ void check_zero_point(std::string_view fn, std::string_view arg, int64_t zp, int
   }
 }
 
+std::string arg_name(ArgAt a) { return std::string(a.name) + "[" + std::to_string(a.index) + "]"; }
+
+void check_scale(std::string_view fn, ArgAt arg, double scale) {
+  const float f = static_cast<float>(scale);
+  if (!(std::isfinite(scale) && scale > 0 && std::isfinite(f) && f > 0)) check_scale(fn, arg_name(arg), scale);
+}
+
+void check_zero_point(std::string_view fn, ArgAt arg, int64_t zp, int64_t qmin, int64_t qmax) {
+  if (zp < qmin || zp > qmax) check_zero_point(fn, arg_name(arg), zp, qmin, qmax);
+}
+
+void check_at_least(std::string_view fn, std::string_view arg, size_t value, std::string_view min_name, size_t minimum) {
+  if (value < minimum)
+    throw_bad_arg(fn, arg, value, "must be >= " + std::string(min_name) + " (" + std::to_string(minimum) + ")");
+}
+
 void check_not_null(std::string_view fn, std::string_view arg, const void* p) {
   if (p == nullptr) throw_bad_arg(fn, arg, "null", "must not be null");
 }

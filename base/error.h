@@ -42,10 +42,27 @@ inline void check_arg(bool ok, std::string_view fn, std::string_view arg, const 
   if (!ok) throw_bad_arg(fn, arg, value, requirement);
 }
 
+// Element `index` of the array argument `name`, e.g. scales[3]. Checks take it instead of a built string so that
+// validating an array on a hot path allocates nothing unless a check fails.
+struct ArgAt {
+  std::string_view name;
+  size_t index;
+};
+std::string arg_name(ArgAt a);
+
+template <class T>
+inline void check_arg(bool ok, std::string_view fn, ArgAt arg, const T& value, std::string_view requirement) {
+  if (!ok) throw_bad_arg(fn, arg_name(arg), value, requirement);
+}
+
 // A quantization scale must be a finite number > 0 (NaN, inf, 0 and negatives are rejected).
 void check_scale(std::string_view fn, std::string_view arg, double scale);
+void check_scale(std::string_view fn, ArgAt arg, double scale);
 // A zero point must lie in the quantized range of its dtype.
 void check_zero_point(std::string_view fn, std::string_view arg, int64_t zp, int64_t qmin, int64_t qmax);
+void check_zero_point(std::string_view fn, ArgAt arg, int64_t zp, int64_t qmin, int64_t qmax);
+// size >= minimum, with both numbers in the message ("lda = 7: must be >= K (8)").
+void check_at_least(std::string_view fn, std::string_view arg, size_t value, std::string_view min_name, size_t minimum);
 void check_not_null(std::string_view fn, std::string_view arg, const void* p);
 
 }  // namespace qjit

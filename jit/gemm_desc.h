@@ -1,6 +1,7 @@
-// Descriptor of a generated GEMM microkernel: the key of its code cache. A microkernel computes one tile of
+// Descriptor of a generated GEMM microkernel: the key of its code cache. A microkernel computes tiles of
 // mr (<= layout mr) rows of A by one panel of B (nr columns) over the whole K, applies the zero-point
-// corrections and the output stage, and stores the tile. The problem's M, N and K are *not* part of the key:
+// corrections and the output stage, and stores each tile; it walks down m_tiles tiles in one call, so that tall
+// problems do not pay a call per tile. The problem's M, N and K are *not* part of the key:
 // new shapes only select among a bounded set of variants (mr 1..6, K % 4, full or partial panel).
 #pragma once
 
@@ -18,12 +19,13 @@ namespace qjit {
 // Arguments of a GEMM microkernel, passed by pointer. The 16-lane arrays at the end are epilogue constants,
 // broadcast once per GEMM call by the driver so that the kernel can use them as vector memory operands.
 struct GemmKernelArgs {
-  const uint8_t* a = nullptr;  // row 0 of the tile: u8 activations, or int16 ones for madd16
+  const uint8_t* a = nullptr;  // row 0 of the first tile: u8 activations, or int16 ones for madd16
   size_t lda = 0;              // bytes between rows of a
   const void* b = nullptr;     // the packed panel
   void* c = nullptr;           // row 0, column 0 of the output tile
   size_t ldc = 0;              // bytes between rows of c
   size_t k_groups = 0;         // whole k groups (of layout k_group) in the main loop
+  size_t m_tiles = 1;          // tiles of mr rows, one after the other (a, c, row_sums, row_scale advance)
   const int32_t* col_offset = nullptr;  // [nr]: -a_zp * colsum[n] + K * a_zp * b_zp[n]
   const int32_t* row_sums = nullptr;    // [mr]: sum over k of a[m][k]   (only with b_zp)
   const int32_t* b_zp = nullptr;        // [nr]                          (only with b_zp)

@@ -1,6 +1,7 @@
 #include "kernels/gemm.h"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -28,14 +29,18 @@ void validate(const uint8_t* a, size_t lda, int32_t a_zp, size_t M, const Packed
   if (M == 0) return;
   check_not_null(kFn, "a", a);
   check_not_null(kFn, "c", c);
-  check_arg(lda >= w.K(), kFn, "lda", lda, "must be >= K (" + std::to_string(w.K()) + ")");
-  check_arg(ldc >= w.N(), kFn, "ldc", ldc, "must be >= N (" + std::to_string(w.N()) + ")");
+  check_at_least(kFn, "lda", lda, "K", w.K());
+  check_at_least(kFn, "ldc", ldc, "N", w.N());
   if (out.kind == OutputKind::s32) return;
   check_not_null(kFn, "out.multiplier", out.multiplier);
+  // Branch-free scan (vectorized by the compiler): this runs on every call, also for GEMVs of a few microseconds.
   const size_t n_mult = out.per_channel ? w.N() : 1;
-  for (size_t n = 0; n < n_mult; ++n)
-    check_arg(std::isfinite(out.multiplier[n]) && out.multiplier[n] > 0, kFn,
-              "out.multiplier[" + std::to_string(n) + "]", out.multiplier[n], "must be finite and > 0");
+  bool bad = false;
+  for (size_t n = 0; n < n_mult; ++n) bad |= (out.multiplier[n] <= 0.0f) | (out.multiplier[n] > FLT_MAX) | (out.multiplier[n] != out.multiplier[n]);
+  if (bad)
+    for (size_t n = 0; n < n_mult; ++n)
+      check_arg(std::isfinite(out.multiplier[n]) && out.multiplier[n] > 0, kFn, ArgAt{"out.multiplier", n},
+                out.multiplier[n], "must be finite and > 0");
   if (out.kind == OutputKind::f32) {
     check_arg(out.bias_i == nullptr, kFn, "out.bias_i", "set", "float output takes bias_f / post_bias");
     return;
@@ -161,7 +166,7 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
     return d;
   };
   const GemmKernelFn* kernels[2][2] = {};  // [partial rows][partial panel]
-  std::string main_name = "scalar";
+  const char* main_kernel = "scalar";
   if (!scalar) {
     auto& cache = CodeCache<GemmUkernelDesc>::instance();
     for (int pm = 0; pm < 2; ++pm)
@@ -170,7 +175,7 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
         if (rows == 0 || (!pm && M < mr) || (pn && n_rem == 0) || (!pn && N < nr)) continue;
         kernels[pm][pn] = cache.get(desc_for(rows, !pn)).as<GemmKernelFn>();
       }
-    main_name = desc_for(M >= mr ? mr : m_rem, N >= nr || n_rem == 0).name();
+    main_kernel = nullptr;  // named below, only when verbose logging is on
   }
 
   const void* bias = out.formula == RequantFormula::onednn || out.kind == OutputKind::f32
@@ -196,18 +201,27 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
         args.bias = bias ? static_cast<const char*>(bias) + n0 * 4 : nullptr;
         args.post_bias = out.post_bias ? out.post_bias + n0 : nullptr;
         args.n_valid = partial_n ? N - n0 : nr;
-        for (size_t i = ib; i < ie; ++i) {
+        // Whole tiles of the block in one call, then the last partial tile (only in the last block).
+        for (size_t i = ib; i < ie;) {
           const size_t m0 = i * mr, rows = std::min(mr, M - m0);
+          const size_t tiles = rows < mr ? 1 : std::min(ie - i, (M - m0) / mr);
           args.a = a_kernel + m0 * lda_bytes;
           args.c = static_cast<char*>(c) + (m0 * ldc + n0) * out_size;
           args.row_sums = has_bzp ? buf.row_sums.data() + m0 : nullptr;
           args.row_scale = out.row_scale ? out.row_scale + m0 : nullptr;
+          args.m_tiles = tiles;
           if (scalar) {
-            args.a = a + m0 * lda;
-            scalar_tile(args, w, rows, n0, args.n_valid, out, m0, args.row_sums);
+            for (size_t t = 0; t < tiles; ++t) {
+              GemmKernelArgs one = args;
+              one.a = a + (m0 + t * mr) * lda;
+              one.c = static_cast<char*>(args.c) + t * mr * args.ldc;
+              one.row_sums = args.row_sums ? args.row_sums + t * mr : nullptr;
+              scalar_tile(one, w, rows, n0, args.n_valid, out, m0 + t * mr, one.row_sums);
+            }
           } else {
             kernels[rows < mr][partial_n](&args);
           }
+          i += tiles;
         }
       }
     }
@@ -229,10 +243,14 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
   } else {
     int threads = exec.threads == 1 ? 1 : (exec.threads > 0 ? exec.threads : get_num_threads());
     if (ops < 2e6) threads = 1;  // below ~10 us of work a second thread costs more than it brings
-    parallel_run(threads, share);
+    if (threads == 1)
+      share(Partition{0, 1});
+    else
+      parallel_run(threads, share);
   }
   if (verbose.on())
-    verbose.done(kFn, isa_name(exec.isa), main_name,
+    verbose.done(kFn, isa_name(exec.isa),
+                 main_kernel ? std::string(main_kernel) : desc_for(M >= mr ? mr : m_rem, N >= nr || n_rem == 0).name(),
                  "m=" + std::to_string(M) + ":n=" + std::to_string(N) + ":k=" + std::to_string(K) +
                      ":layout=" + dot_kind_name(L.dot) + ":out=" + output_kind_name(out.kind));
 }

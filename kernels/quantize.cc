@@ -34,13 +34,12 @@ void check_per_channel(const char* fn, const float* scales, const void* zps, siz
   check_not_null(fn, "scales", scales);
   check_not_null(fn, "zero_points", zps);
   for (size_t c = 0; c < channels; ++c) {
-    check_scale(fn, "scales[" + std::to_string(c) + "]", scales[c]);
+    check_scale(fn, ArgAt{"scales", c}, scales[c]);
     if (float_zp) {
       const float z = static_cast<const float*>(zps)[c];
-      check_arg(std::isfinite(z), fn, "zero_points[" + std::to_string(c) + "]", z, "must be finite");
+      check_arg(std::isfinite(z), fn, ArgAt{"zero_points", c}, z, "must be finite");
     } else {
-      check_int_zero_point(fn, ("zero_points[" + std::to_string(c) + "]").c_str(),
-                           static_cast<const int32_t*>(zps)[c], t);
+      check_zero_point(fn, ArgAt{"zero_points", c}, static_cast<const int32_t*>(zps)[c], qtype_min(t), qtype_max(t));
     }
   }
 }

@@ -31,7 +31,7 @@ void check_params(const char* fn, const RequantizeParams& p, size_t cols) {
   const size_t n_mult = p.per_channel ? cols : 1;
   for (size_t c = 0; c < n_mult; ++c) {
     const float m = p.multiplier[c];
-    check_arg(std::isfinite(m) && m > 0, fn, "multiplier[" + std::to_string(c) + "]", m, "must be finite and > 0");
+    check_arg(std::isfinite(m) && m > 0, fn, ArgAt{"multiplier", c}, m, "must be finite and > 0");
   }
   check_zero_point(fn, "zero_point", p.zero_point, qtype_min(p.out), qtype_max(p.out));
   check_arg(p.qmin >= qtype_min(p.out) && p.qmin <= qtype_max(p.out), fn, "qmin", p.qmin, "must be in the output range");
@@ -52,8 +52,8 @@ void requantize(const int32_t* acc, void* out, size_t rows, size_t cols, size_t 
   if (rows == 0 || cols == 0) return;
   check_not_null(fn, "acc", acc);
   check_not_null(fn, "out", out);
-  check_arg(acc_stride >= cols, fn, "acc_stride", acc_stride, "must be >= cols (" + std::to_string(cols) + ")");
-  check_arg(out_stride >= cols, fn, "out_stride", out_stride, "must be >= cols (" + std::to_string(cols) + ")");
+  check_at_least(fn, "acc_stride", acc_stride, "cols", cols);
+  check_at_least(fn, "out_stride", out_stride, "cols", cols);
   VerboseOp v;
   const size_t out_bytes = qtype_size(p.out);
   const bool has_bias = p.formula == RequantFormula::onednn ? p.bias_f != nullptr : p.bias_i != nullptr;

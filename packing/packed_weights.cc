@@ -26,9 +26,9 @@ void check_qparams(const char* fn, const WeightQParams& q, size_t N) {
             "must be 1 or N (" + std::to_string(N) + ")");
   check_arg(q.zero_points.size() == 1 || q.zero_points.size() == N, fn, "zero_points.size()", q.zero_points.size(),
             "must be 1 or N (" + std::to_string(N) + ")");
-  for (size_t i = 0; i < q.scales.size(); ++i) check_scale(fn, "scales[" + std::to_string(i) + "]", q.scales[i]);
+  for (size_t i = 0; i < q.scales.size(); ++i) check_scale(fn, ArgAt{"scales", i}, q.scales[i]);
   for (size_t i = 0; i < q.zero_points.size(); ++i)
-    check_zero_point(fn, "zero_points[" + std::to_string(i) + "]", q.zero_points[i], -128, 127);
+    check_zero_point(fn, ArgAt{"zero_points", i}, q.zero_points[i], -128, 127);
 }
 
 }  // namespace
@@ -48,7 +48,7 @@ PackedWeights::PackedWeights(const int8_t* w, WeightOrder order, size_t K, size_
   if (bias) {
     bias_.assign(bias, bias + N);
     for (size_t n = 0; n < N; ++n)
-      check_arg(std::isfinite(bias_[n]), fn, "bias[" + std::to_string(n) + "]", bias_[n], "must be finite");
+      check_arg(std::isfinite(bias_[n]), fn, ArgAt{"bias", n}, bias_[n], "must be finite");
   }
   std::vector<int8_t> kn;
   const int8_t* src = w;

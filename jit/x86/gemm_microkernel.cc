@@ -16,12 +16,23 @@ Xbyak::Address GemmMicrokernel<Vmm>::a_row(int m, int byte_offset) {
 
 template <class Vmm>
 void GemmMicrokernel<Vmm>::generate() {
-  preamble({rbx, r12, r13, r14, r15});
+  preamble({rbx, rbp, r12, r13, r14, r15});
   mov(reg_args, abi_param1);
-  mov(reg_a0, ptr[reg_args + offsetof(GemmKernelArgs, a)]);
+  // Per-tile state lives on the stack: the epilogue needs every register.
+  sub(rsp, kFrameBytes);
+  mov(rax, ptr[reg_args + offsetof(GemmKernelArgs, a)]);
+  mov(ptr[rsp + kTileA], rax);
+  mov(rax, ptr[reg_args + offsetof(GemmKernelArgs, c)]);
+  mov(ptr[rsp + kTileC], rax);
+  mov(qword[rsp + kTileRowBytes], 0);
+  mov(reg_tiles, ptr[reg_args + offsetof(GemmKernelArgs, m_tiles)]);
+
+  Xbyak::Label l_tile;
+  L(l_tile);
+  mov(reg_a0, ptr[rsp + kTileA]);
   mov(reg_lda, ptr[reg_args + offsetof(GemmKernelArgs, lda)]);
   mov(reg_b, ptr[reg_args + offsetof(GemmKernelArgs, b)]);
-  mov(reg_c, ptr[reg_args + offsetof(GemmKernelArgs, c)]);
+  mov(reg_c, ptr[rsp + kTileC]);
   mov(reg_ldc, ptr[reg_args + offsetof(GemmKernelArgs, ldc)]);
   mov(reg_k, ptr[reg_args + offsetof(GemmKernelArgs, k_groups)]);
   if (d_.mr > 3) {
@@ -34,6 +45,18 @@ void GemmMicrokernel<Vmm>::generate() {
   k_loop();
   if (d_.k_tail) k_tail();
   epilogue();
+  // Next tile: mr rows further down A, C and the per-row arrays.
+  mov(rax, ptr[reg_args + offsetof(GemmKernelArgs, lda)]);
+  imul(rax, rax, d_.mr);
+  add(ptr[rsp + kTileA], rax);
+  mov(rax, ptr[reg_args + offsetof(GemmKernelArgs, ldc)]);
+  imul(rax, rax, d_.mr);
+  add(ptr[rsp + kTileC], rax);
+  add(qword[rsp + kTileRowBytes], d_.mr * 4);
+  dec(reg_tiles);
+  jnz(l_tile, T_NEAR);
+
+  add(rsp, kFrameBytes);
   postamble();
 
   if (!kZmm && (d_.out == OutputKind::u8 || d_.out == OutputKind::s8)) {
@@ -52,28 +75,49 @@ void GemmMicrokernel<Vmm>::generate() {
 }
 
 template <class Vmm>
-void GemmMicrokernel<Vmm>::k_loop() {
-  const int group_bytes = 4;  // 4 u8 or 2 int16 activations per broadcast
-  Xbyak::Label l_loop, l_done;
-  L(l_loop);
-  test(reg_k, reg_k);
-  jz(l_done, T_NEAR);
+void GemmMicrokernel<Vmm>::k_group(int unroll_index) {
+  const int a_off = unroll_index * 4;  // 4 u8 or 2 int16 activations per broadcast
+  const int b_off = unroll_index * nv_ * kVecBytes;
   if (b_in_registers())
-    for (int v = 0; v < nv_; ++v) vmovups(b_reg(v), ptr[reg_b + v * kVecBytes]);
+    for (int v = 0; v < nv_; ++v) vmovups(b_reg(v), ptr[reg_b + b_off + v * kVecBytes]);
   for (int m = 0; m < d_.mr; ++m) {
-    vpbroadcastd(a_reg(), a_row(m));
+    vpbroadcastd(a_reg(), a_row(m, a_off));
     for (int v = 0; v < nv_; ++v) {
       if (b_in_registers())
         dot(acc(m, v), a_reg(), b_reg(v));
       else
-        dot(acc(m, v), a_reg(), ptr[reg_b + v * kVecBytes]);
+        dot(acc(m, v), a_reg(), ptr[reg_b + b_off + v * kVecBytes]);
     }
   }
-  add(reg_a0, group_bytes);
-  if (d_.mr > 3) add(reg_a3, group_bytes);
-  add(reg_b, nv_ * kVecBytes);
+}
+
+template <class Vmm>
+void GemmMicrokernel<Vmm>::k_loop() {
+  // Unrolled by kUnroll groups so that the loop's own instructions (pointer updates, counter, branch) do not
+  // compete with the multiplies for dispatch slots when a tile has few rows; then single groups.
+  constexpr int kUnroll = 4;
+  auto advance = [&](int groups) {
+    add(reg_a0, groups * 4);
+    if (d_.mr > 3) add(reg_a3, groups * 4);
+    add(reg_b, groups * nv_ * kVecBytes);
+  };
+  Xbyak::Label l_unrolled, l_single, l_single_loop, l_done;
+  cmp(reg_k, kUnroll);
+  jb(l_single, T_NEAR);
+  L(l_unrolled);
+  for (int u = 0; u < kUnroll; ++u) k_group(u);
+  advance(kUnroll);
+  sub(reg_k, kUnroll);
+  cmp(reg_k, kUnroll);
+  jae(l_unrolled, T_NEAR);
+  L(l_single);
+  test(reg_k, reg_k);
+  jz(l_done, T_NEAR);
+  L(l_single_loop);
+  k_group(0);
+  advance(1);
   dec(reg_k);
-  jmp(l_loop, T_NEAR);
+  jnz(l_single_loop, T_NEAR);
   L(l_done);
 }
 
@@ -120,7 +164,9 @@ void GemmMicrokernel<Vmm>::epilogue() {
   mov(reg_bzp, arg(offsetof(GemmKernelArgs, b_zp)));
   mov(reg_post, arg(offsetof(GemmKernelArgs, post_bias)));
   mov(rsi, arg(offsetof(GemmKernelArgs, row_sums)));
+  add(rsi, ptr[rsp + kTileRowBytes]);
   mov(rdi, arg(offsetof(GemmKernelArgs, row_scale)));
+  add(rdi, ptr[rsp + kTileRowBytes]);
   if (d_.full_n)
     mov(reg_out, reg_c);
   else
