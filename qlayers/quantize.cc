@@ -96,8 +96,8 @@ void dequantize_channels_double(const Q* q, float* x, Channels c, const std::vec
     }
 }
 
-// Shared by both zero-point kinds: run `kernel(src, dst, outer, channels, inner)` on a dense layout and return a
-// tensor in the input's memory format.
+// Shared by both zero-point kinds: runs `kernel(src, dst, Channels)` on a dense layout and returns a tensor in the
+// input's memory format.
 template <class Kernel>
 Tensor per_channel_quantize(const Tensor& x, DType dtype, Quantizer q, Kernel kernel) {
   const int64_t axis = q.axis;
@@ -174,6 +174,7 @@ QParams choose_qparams(float min, float max, int32_t qmin, int32_t qmax, bool pr
   if (reduce_range) {  // C++ division truncates toward zero, as in ATen
     qmin /= 2;
     qmax /= 2;
+    check_arg(qmin < qmax, fn, "qmin", qmin, "must be < qmax = " + std::to_string(qmax) + " after reduce_range");
   }
   if (min < 0 && max > 0 && preserve_sparsity) {
     const int symmetric_qmin = -((qmax - qmin) / 2 + 1);
