@@ -13,14 +13,15 @@ const char* dot_kind_name(DotKind d) {
   return "?";
 }
 
-GemmLayout gemm_layout(Isa isa, bool pairs_fit_int16) {
+GemmLayout gemm_layout(Isa isa, bool pairs_fit_int16, size_t N) {
   GemmLayout l;
   l.isa = isa;
   const bool zmm = isa == Isa::avx512 || isa == Isa::avx512_vnni;
   // 6 rows: 6 x (NR / lanes) accumulators leave room for the broadcast activation and the B vectors (or a
   // product temporary) in 16 ymm (avx2) or 32 zmm (avx512) registers.
   l.mr = 6;
-  l.nr = zmm ? 64 : 16;
+  const int lanes = zmm ? 16 : 8;
+  l.nr = N <= static_cast<size_t>(lanes) ? lanes : zmm && N <= 32 ? 32 : zmm ? 64 : 16;
   // The scalar path computes the exact 4-way dot in C++, like VPDPBUSD: it takes the vnni layout.
   const bool vnni = isa == Isa::avx2_vnni || isa == Isa::avx512_vnni || isa == Isa::scalar;
   l.dot = vnni ? DotKind::vnni : pairs_fit_int16 ? DotKind::maddubs : DotKind::madd16;

@@ -58,7 +58,7 @@ PackedWeights::PackedWeights(const int8_t* w, WeightOrder order, size_t K, size_
       for (size_t k = 0; k < K; ++k) kn[k * N + n] = w[n * K + k];
     src = kn.data();
   }
-  layout_ = gemm_layout(isa, weight_pairs_fit_int16(src, N, K, N));
+  layout_ = gemm_layout(isa, weight_pairs_fit_int16(src, N, K, N), N);
   pack_from(src, N);
 }
 
@@ -218,7 +218,7 @@ PackedWeights PackedWeights::deserialize(const uint8_t* data, size_t size, Isa i
   const uint64_t n_bias = r.get<uint64_t>("bias"), data_bytes = r.get<uint64_t>("data size");
   check_arg(K > 0 && K <= (uint64_t{1} << 24), fn, "K", K, "out of range");
   check_arg(N > 0 && N <= (uint64_t{1} << 32), fn, "N", N, "out of range");
-  check_arg(l.nr == 16 || l.nr == 64, fn, "nr", l.nr, "unknown panel width");
+  check_arg(l.nr == 8 || l.nr == 16 || l.nr == 32 || l.nr == 64, fn, "nr", l.nr, "unknown panel width");
   check_arg(l.k_group == 2 || l.k_group == 4, fn, "k_group", l.k_group, "unknown");
   check_arg(static_cast<uint32_t>(l.dot) <= 2, fn, "dot", static_cast<uint32_t>(l.dot), "unknown");
   check_arg(n_scales == 1 || n_scales == N, fn, "scales", n_scales, "must be 1 or N");
@@ -243,7 +243,7 @@ PackedWeights PackedWeights::deserialize(const uint8_t* data, size_t size, Isa i
   // packing again costs what deriving them does, so the weights are always packed anew, in the layout `isa`
   // wants (which differs from the blob's when it was packed on another machine or path).
   const std::vector<int8_t> kn = p.unpack(WeightOrder::k_by_n);
-  p.layout_ = gemm_layout(isa, weight_pairs_fit_int16(kn.data(), N, K, N));
+  p.layout_ = gemm_layout(isa, weight_pairs_fit_int16(kn.data(), N, K, N), N);
   p.pack_from(kn.data(), N);
   return p;
 }

@@ -70,7 +70,7 @@ TEST(PackedWeights, BlobPackedForAnotherPathIsRepackedForThisOne) {
   const auto blob = scalar.serialize();
   for (Isa isa : available_isas()) {
     const PackedWeights r = PackedWeights::deserialize(blob.data(), blob.size(), isa);
-    EXPECT_TRUE(r.layout() == gemm_layout(isa, weight_pairs_fit_int16(scalar.unpack(WeightOrder::k_by_n).data(), N, K, N)))
+    EXPECT_TRUE(r.layout() == gemm_layout(isa, weight_pairs_fit_int16(scalar.unpack(WeightOrder::k_by_n).data(), N, K, N), N))
         << isa_name(isa);
     EXPECT_EQ(r.unpack(WeightOrder::n_by_k), nk) << isa_name(isa);
     // And it computes: the same s32 GEMM as the scalar path.
