@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <vector>
@@ -29,9 +30,10 @@ inline void for_each_isa(const std::function<void(Isa)>& check) {
   }
   if (env_string("QJIT_MAX_ISA").empty()) {
     for (Isa isa : {Isa::avx2, Isa::avx2_vnni, Isa::avx512, Isa::avx512_vnni, Isa::neon, Isa::neon_dot, Isa::neon_i8mm})
-      if (cpu_has(isa))
+      if (cpu_has(isa)) {
         EXPECT_NE(std::find(ran.begin(), ran.end(), isa), ran.end())
             << "path " << isa_name(isa) << " exists on this CPU but was not tested";
+      }
   }
   EXPECT_GE(ran.size(), 1u);
 }
