@@ -3,6 +3,8 @@
 // per-channel, every output stage, both weight layouts of the non-VNNI paths.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "base/error.h"
 #include "kernels/gemm.h"
 #include "tests/kernels/gemm_tester.h"
@@ -103,6 +105,28 @@ TEST(Gemm, PackerChoosesMaddubsOnlyForWeightsThatCannotSaturate) {
   EXPECT_EQ(PackedWeights(w.data(), WeightOrder::k_by_n, 64, 16, {}, nullptr, Isa::avx2).layout().dot, DotKind::madd16);
   std::fill(w.begin(), w.end(), -64);  // -128 is fine too
   EXPECT_EQ(PackedWeights(w.data(), WeightOrder::k_by_n, 64, 16, {}, nullptr, Isa::avx2).layout().dot, DotKind::maddubs);
+}
+
+TEST(Gemm, CallerPartitionSharesTogetherComputeTheWholeResult) {
+  // An engine with its own pool calls gemm from each of its threads with its share; splitting by panels
+  // (wide N) and by rows (narrow N) both have to tile C exactly.
+  for (auto [M, N, K] : {std::tuple<size_t, size_t, size_t>{50, 200, 64}, {300, 8, 36}, {7, 1000, 33}}) {
+    std::vector<uint8_t> a(M * K);
+    std::vector<int8_t> b(K * N);
+    for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<uint8_t>(i * 7 + 3);
+    for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<int8_t>(i * 13 + 1);
+    const PackedWeights w(b.data(), WeightOrder::k_by_n, K, N, {}, nullptr, max_isa());
+    std::vector<int32_t> want(M * N), got(M * N, 0);
+    gemm(a.data(), K, 9, M, w, want.data(), N, OutputStage{}, Exec{max_isa(), nullptr, 1});
+    for (int count : {2, 3, 5}) {
+      std::fill(got.begin(), got.end(), 0);
+      for (int id = 0; id < count; ++id) {
+        const Partition p{id, count};
+        gemm(a.data(), K, 9, M, w, got.data(), N, OutputStage{}, Exec{max_isa(), &p, 0});
+      }
+      EXPECT_EQ(got, want) << "M=" << M << " N=" << N << " shares=" << count;
+    }
+  }
 }
 
 TEST(Gemm, BadArgumentsThrowErrorsNamingTheArgument) {
