@@ -18,7 +18,7 @@ std::string GemmUkernelDesc::name() const {
   if (has_row_scale) n += "_rowscale";
   if (has_post_bias) n += "_postbias";
   if (k_tail) n += "_ktail" + std::to_string(k_tail);
-  if (!full_n) n += "_ntail";
+  if (n_valid) n += "_n" + std::to_string(n_valid);
   return n;
 }
 

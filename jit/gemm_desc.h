@@ -19,7 +19,7 @@ namespace qjit {
 // Arguments of a GEMM microkernel, passed by pointer. The 16-lane arrays at the end are epilogue constants,
 // broadcast once per GEMM call by the driver so that the kernel can use them as vector memory operands.
 struct GemmKernelArgs {
-  const uint8_t* a = nullptr;  // row 0 of the first tile: u8 activations, or int16 ones for madd16
+  const uint8_t* a = nullptr;  // row 0 of the first tile (u8 activations)
   size_t lda = 0;              // bytes between rows of a
   const void* b = nullptr;     // the packed panel
   void* c = nullptr;           // row 0, column 0 of the output tile
@@ -33,8 +33,7 @@ struct GemmKernelArgs {
   const void* bias = nullptr;           // [nr] float (onednn, f32 out) or int32 (qnnpack)
   const float* row_scale = nullptr;     // [mr] (f32 out with per-row activation scales)
   const float* post_bias = nullptr;     // [nr] (f32 out)
-  void* scratch = nullptr;              // mr x nr x 4 bytes for a partial panel
-  size_t n_valid = 0;                   // columns to store of a partial panel
+  size_t n_valid = 0;                   // columns of this panel inside N (the scalar path reads it)
   alignas(64) float mult_bcast[16] = {};
   float zp_f[16] = {};    // onednn: output zero point as float
   int32_t zp_i[16] = {};  // qnnpack: output zero point
@@ -48,8 +47,8 @@ using GemmKernelFn = void(const GemmKernelArgs*);
 struct GemmUkernelDesc {
   GemmLayout layout;
   uint8_t mr = 1;       // rows in this tile, 1..layout.mr
-  uint8_t k_tail = 0;   // K % 4 on u8x4 layouts (activation bytes gathered with scalar loads)
-  bool full_n = true;   // false: the panel is partial, stored through scratch
+  uint8_t k_tail = 0;   // K % k_group (activation bytes gathered with scalar loads)
+  uint8_t n_valid = 0;  // 0: a whole panel; else the columns of a last, partial panel (exact-size stores)
   OutputKind out = OutputKind::s32;
   RequantFormula formula = RequantFormula::onednn;
   bool per_channel = false;
@@ -59,16 +58,16 @@ struct GemmUkernelDesc {
   bool has_post_bias = false;
 
   bool operator==(const GemmUkernelDesc& o) const {
-    return layout == o.layout && mr == o.mr && k_tail == o.k_tail && full_n == o.full_n && out == o.out &&
+    return layout == o.layout && mr == o.mr && k_tail == o.k_tail && n_valid == o.n_valid && out == o.out &&
            formula == o.formula && per_channel == o.per_channel && has_bias == o.has_bias &&
            has_b_zp == o.has_b_zp && has_row_scale == o.has_row_scale && has_post_bias == o.has_post_bias;
   }
   size_t hash() const {
     size_t h = static_cast<size_t>(layout.isa) | static_cast<size_t>(layout.dot) << 4 | size_t{mr} << 6 |
-               size_t{k_tail} << 10 | size_t{full_n} << 12 | static_cast<size_t>(out) << 13 |
+               size_t{k_tail} << 10 | static_cast<size_t>(out) << 13 |
                static_cast<size_t>(formula) << 15 | size_t{per_channel} << 16 | size_t{has_bias} << 17 |
                size_t{has_b_zp} << 18 | size_t{has_row_scale} << 19 | size_t{has_post_bias} << 20;
-    return h ^ (static_cast<size_t>(layout.nr) << 24);
+    return h ^ (static_cast<size_t>(layout.nr) << 24) ^ (size_t{n_valid} << 32);
   }
   // e.g. "qjit_gemm_u8s8_6x16_u8x4-maddubs_avx2_u8_onednn_pc_bias"
   std::string name() const;

@@ -58,7 +58,6 @@ void validate(const uint8_t* a, size_t lda, int32_t a_zp, size_t M, const Packed
 // Per-call buffers, kept per thread so that repeated calls of a shape do not allocate.
 struct CallBuffers {
   std::vector<int32_t> col_offset, row_sums;
-  std::vector<int16_t> a16;
 };
 CallBuffers& call_buffers() {
   thread_local CallBuffers b;
@@ -127,22 +126,13 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
       buf.row_sums[m] = s;
     }
   }
-  // madd16 multiplies int16 activations: widen A once per call, zero-padded to whole k pairs.
   const uint8_t* a_kernel = a;
-  size_t lda_bytes = lda;
-  if (L.dot == DotKind::madd16) {
-    const size_t kp = L.k_padded(K);
-    buf.a16.assign(M * kp, 0);
-    for (size_t m = 0; m < M; ++m)
-      for (size_t k = 0; k < K; ++k) buf.a16[m * kp + k] = a[m * lda + k];
-    a_kernel = reinterpret_cast<const uint8_t*>(buf.a16.data());
-    lda_bytes = kp * 2;
-  }
+  const size_t lda_bytes = lda;
 
   GemmKernelArgs proto;
   proto.lda = lda_bytes;
   proto.ldc = ldc * out_size;
-  proto.k_groups = L.dot == DotKind::madd16 ? L.k_padded(K) / 2 : K / 4;
+  proto.k_groups = K / static_cast<size_t>(L.k_group);
   fill_epilogue_constants(proto, out);
 
   // The (at most four) kernels this call needs: full tile, last rows, last panel, both.
@@ -152,8 +142,8 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
     GemmUkernelDesc d;
     d.layout = L;
     d.mr = static_cast<uint8_t>(rows);
-    d.k_tail = L.dot == DotKind::madd16 ? 0 : static_cast<uint8_t>(K % 4);
-    d.full_n = full_n;
+    d.k_tail = static_cast<uint8_t>(K % static_cast<size_t>(L.k_group));
+    d.n_valid = full_n ? 0 : static_cast<uint8_t>(n_rem);
     d.out = out.kind;
     d.formula = out.formula;
     d.per_channel = out.per_channel;
@@ -186,9 +176,7 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
   const size_t mc_tiles = std::max<size_t>(1, (256 * 1024) / std::max<size_t>(1, K * mr));
 
   auto run_tiles = [&](size_t j0, size_t j1, size_t i0, size_t i1) {
-    alignas(64) int32_t scratch[6 * 64];
     GemmKernelArgs args = proto;
-    args.scratch = scratch;
     for (size_t ib = i0; ib < i1; ib += mc_tiles) {
       const size_t ie = std::min(i1, ib + mc_tiles);
       for (size_t j = j0; j < j1; ++j) {

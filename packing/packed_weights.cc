@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -74,22 +75,27 @@ void PackedWeights::pack_from(const int8_t* kn, size_t ldw) {
     col_zps_[n] = qparams_.zero_points.size() == 1 ? qparams_.zero_points[0] : qparams_.zero_points[n];
     has_zp_ = has_zp_ || col_zps_[n] != 0;
   }
-  const size_t panel_bytes = layout_.panel_bytes(K_);
-  for (size_t k = 0; k < K_; ++k)
-    for (size_t n = 0; n < N_; ++n) {
-      const int8_t v = kn[k * ldw + n];
-      col_sums_[n] += v;
-      const size_t j = n / nr, nn = n % nr;
-      // panel[k / kg][nn][k % kg], elements of elem_bytes each
-      const size_t idx = ((k / kg) * nr + nn) * kg + k % kg;
-      uint8_t* panel = data_.get() + j * panel_bytes;
-      if (layout_.dot == DotKind::madd16) {
-        const int16_t v16 = v;
-        std::memcpy(panel + idx * 2, &v16, 2);
-      } else {
-        panel[idx] = static_cast<uint8_t>(v);
+  // panel j holds panel[k / kg][nn][k % kg] for columns j * nr + nn: walk each row of B once, writing with a
+  // fixed stride inside each panel (no division per element).
+  const size_t panel_bytes = layout_.panel_bytes(K_), eb = layout_.elem_bytes(), lane_stride = kg * eb;
+  for (size_t k = 0; k < K_; ++k) {
+    const int8_t* row = kn + k * ldw;
+    const size_t lane_offset = ((k / kg) * nr * kg + k % kg) * eb;
+    for (size_t j = 0, n0 = 0; n0 < N_; ++j, n0 += nr) {
+      uint8_t* dst = data_.get() + j * panel_bytes + lane_offset;
+      const size_t count = std::min(nr, N_ - n0);
+      for (size_t nn = 0; nn < count; ++nn) {
+        const int8_t v = row[n0 + nn];
+        col_sums_[n0 + nn] += v;
+        if (eb == 2) {
+          const int16_t v16 = v;
+          std::memcpy(dst + nn * lane_stride, &v16, 2);
+        } else {
+          dst[nn * lane_stride] = static_cast<uint8_t>(v);
+        }
       }
     }
+  }
 }
 
 std::vector<int8_t> PackedWeights::unpack(WeightOrder order) const {

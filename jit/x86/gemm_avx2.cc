@@ -1,8 +1,12 @@
-// AVX2 GEMM microkernel, 6 x 16 (12 ymm accumulators).
-//   u8x4-maddubs: VPMADDUBSW (u8 x s8 -> int16 pairs, exact because the packer checked |b0 + b1| <= 128),
-//                 VPMADDWD with ones (pairs -> int32), VPADDD.
-//   s16x2-madd:   VPMADDWD on int16 activations and weights (exact for all inputs), VPADDD.
-// 16 registers: 12 accumulators + broadcast + product + ones, so B is read from memory by each row's multiply.
+// AVX2 GEMM microkernel.
+//   u8x4-maddubs, 6 x 16: VPMADDUBSW (u8 x s8 -> int16 pairs, exact because the packer checked
+//                 |b0 + b1| <= 128), VPMADDWD with ones (pairs -> int32), VPADDD. 16 registers: 12 accumulators +
+//                 broadcast + product + ones, so B is read from memory by each row's multiply (2 multiplies per
+//                 load keep the load ports below their limit).
+//   s16x2-madd, 5 x 16: VPMADDWD on int16 pairs (exact for all inputs), VPADDD; the activations are widened
+//                 in the broadcast (VPBROADCASTW + VPSHUFB), weights are int16 in the panel. One multiply per
+//                 B load would saturate the load ports, so B stays in registers: 10 accumulators + broadcast +
+//                 2 B vectors + product + shuffle mask.
 #include "jit/x86/gemm_microkernel.h"
 
 namespace qjit::x86 {
@@ -13,15 +17,23 @@ class GemmAvx2 final : public GemmMicrokernel<Xbyak::Ymm> {
   using GemmMicrokernel::GemmMicrokernel;
 
  protected:
-  bool b_in_registers() const override { return false; }
+  bool madd16() const { return d_.layout.dot == DotKind::madd16; }
+  bool b_in_registers() const override { return madd16(); }
   Xbyak::Ymm product() const { return Xbyak::Ymm(first_free()); }
-  Xbyak::Ymm ones16() const { return Xbyak::Ymm(first_free() + 1); }
+  // The second constant: int16 ones (maddubs) or the widening shuffle (madd16).
+  Xbyak::Ymm constant() const { return Xbyak::Ymm(first_free() + 1); }
 
   void prepare_dot() override {
-    if (d_.layout.dot != DotKind::maddubs) return;
-    mov(eax, 0x00010001);
-    vmovd(Xbyak::Xmm(ones16().getIdx()), eax);
-    vpbroadcastd(ones16(), Xbyak::Xmm(ones16().getIdx()));
+    // [a0 a1] -> [a0 0 a1 0] in each dword (shuffle indices 0, -, 1, -), or int16 ones.
+    mov(eax, madd16() ? 0x80018000u : 0x00010001u);
+    vmovd(Xbyak::Xmm(constant().getIdx()), eax);
+    vpbroadcastd(constant(), Xbyak::Xmm(constant().getIdx()));
+  }
+
+  void broadcast_a(const Xbyak::Ymm& dst, const Xbyak::RegExp& src) override {
+    if (!madd16()) return GemmMicrokernel::broadcast_a(dst, src);
+    vpbroadcastw(dst, word[src]);
+    vpshufb(dst, dst, constant());
   }
 
   void dot(const Xbyak::Ymm& acc, const Xbyak::Ymm& a, const Xbyak::Operand& b) override {
@@ -29,7 +41,7 @@ class GemmAvx2 final : public GemmMicrokernel<Xbyak::Ymm> {
       vpmaddwd(product(), a, b);
     } else {
       vpmaddubsw(product(), a, b);
-      vpmaddwd(product(), product(), ones16());
+      vpmaddwd(product(), product(), constant());
     }
     vpaddd(acc, acc, product());
   }

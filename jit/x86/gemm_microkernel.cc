@@ -1,16 +1,17 @@
 #include "jit/x86/gemm_microkernel.h"
 
+#include <algorithm>
 #include <cstddef>
 
 namespace qjit::x86 {
 
 template <class Vmm>
-Xbyak::Address GemmMicrokernel<Vmm>::a_row(int m, int byte_offset) {
+Xbyak::RegExp GemmMicrokernel<Vmm>::a_row(int m, int byte_offset) {
   const Xbyak::Reg64& base = m < 3 ? reg_a0 : reg_a3;
   switch (m % 3) {
-    case 0: return dword[base + byte_offset];
-    case 1: return dword[base + reg_lda + byte_offset];
-    default: return dword[base + reg_lda * 2 + byte_offset];
+    case 0: return base + byte_offset;
+    case 1: return base + reg_lda + byte_offset;
+    default: return base + reg_lda * 2 + byte_offset;
   }
 }
 
@@ -59,6 +60,12 @@ void GemmMicrokernel<Vmm>::generate() {
   add(rsp, kFrameBytes);
   postamble();
 
+  if (!kZmm && d_.n_valid && output_kind_size(d_.out) == 4) {
+    // 8 x -1 then 8 x 0: loading 8 dwords from (8 - valid) * 4 gives a vpmaskmovd mask of `valid` lanes.
+    align(32);
+    L(l_store_mask_);
+    for (int i = 0; i < 16; ++i) dd(i < 8 ? 0xffffffffu : 0u);
+  }
   if (!kZmm && (d_.out == OutputKind::u8 || d_.out == OutputKind::s8)) {
     // Narrowing int32 -> bytes on AVX2: byte 0 of each dword to the bottom of each 128-bit lane, then dwords 0
     // and 4 together.
@@ -76,12 +83,12 @@ void GemmMicrokernel<Vmm>::generate() {
 
 template <class Vmm>
 void GemmMicrokernel<Vmm>::k_group(int unroll_index) {
-  const int a_off = unroll_index * 4;  // 4 u8 or 2 int16 activations per broadcast
+  const int a_off = unroll_index * a_group_bytes();
   const int b_off = unroll_index * nv_ * kVecBytes;
   if (b_in_registers())
     for (int v = 0; v < nv_; ++v) vmovups(b_reg(v), ptr[reg_b + b_off + v * kVecBytes]);
   for (int m = 0; m < d_.mr; ++m) {
-    vpbroadcastd(a_reg(), a_row(m, a_off));
+    broadcast_a(a_reg(), a_row(m, a_off));
     for (int v = 0; v < nv_; ++v) {
       if (b_in_registers())
         dot(acc(m, v), a_reg(), b_reg(v));
@@ -97,8 +104,8 @@ void GemmMicrokernel<Vmm>::k_loop() {
   // compete with the multiplies for dispatch slots when a tile has few rows; then single groups.
   constexpr int kUnroll = 4;
   auto advance = [&](int groups) {
-    add(reg_a0, groups * 4);
-    if (d_.mr > 3) add(reg_a3, groups * 4);
+    add(reg_a0, groups * a_group_bytes());
+    if (d_.mr > 3) add(reg_a3, groups * a_group_bytes());
     add(reg_b, groups * nv_ * kVecBytes);
   };
   Xbyak::Label l_unrolled, l_single, l_single_loop, l_done;
@@ -123,13 +130,14 @@ void GemmMicrokernel<Vmm>::k_loop() {
 
 template <class Vmm>
 void GemmMicrokernel<Vmm>::k_tail() {
-  // The last K % 4 activations of each row, gathered byte by byte so that nothing past the row is read; the
-  // panel is zero-padded there, so the missing bytes (zero here) contribute nothing.
+  // The last K % k_group activations of each row, gathered byte by byte so that nothing past the row is read;
+  // the panel is zero-padded there, so the missing bytes (zero here) contribute nothing. On s16x2 the single
+  // byte left, zero-extended, is already the lane [a, 0] of int16 that VPMADDWD wants.
   if (b_in_registers())
     for (int v = 0; v < nv_; ++v) vmovups(b_reg(v), ptr[reg_b + v * kVecBytes]);
   const Xbyak::Xmm a_x(a_reg().getIdx());
   for (int m = 0; m < d_.mr; ++m) {
-    lea(reg_tmp2, a_row(m));
+    lea(reg_tmp2, ptr[a_row(m)]);
     switch (d_.k_tail) {
       case 1: movzx(eax, byte[reg_tmp2]); break;
       case 2: movzx(eax, word[reg_tmp2]); break;
@@ -167,10 +175,7 @@ void GemmMicrokernel<Vmm>::epilogue() {
   add(rsi, ptr[rsp + kTileRowBytes]);
   mov(rdi, arg(offsetof(GemmKernelArgs, row_scale)));
   add(rdi, ptr[rsp + kTileRowBytes]);
-  if (d_.full_n)
-    mov(reg_out, reg_c);
-  else
-    mov(reg_out, arg(offsetof(GemmKernelArgs, scratch)));
+  mov(reg_out, reg_c);
   if (!kZmm && requant) vmovdqu(e_perm(), ptr[rip + l_narrow_ + 32]);
 
   const auto mult_operand = [&](int v) {
@@ -218,46 +223,60 @@ void GemmMicrokernel<Vmm>::epilogue() {
     }
     store_row(m);
   }
-  if (!d_.full_n) copy_partial_panel();
 }
 
 template <class Vmm>
 void GemmMicrokernel<Vmm>::store_row(int m) {
   const int out_size = static_cast<int>(output_kind_size(d_.out));
   for (int v = 0; v < nv_; ++v) {
+    const int valid = d_.n_valid ? std::clamp(d_.n_valid - v * kLanes, 0, kLanes) : kLanes;
+    if (valid == 0) continue;
     const Vmm x = acc(m, v);
-    const auto at = ptr[reg_out + v * kLanes * out_size];
+    const Xbyak::RegExp at = reg_out + v * kLanes * out_size;
+    const Xbyak::Xmm x_low(x.getIdx());
     if (out_size == 4) {
-      vmovups(at, x);
-    } else if constexpr (kZmm) {
-      vpmovdb(at, x);
+      if (valid == kLanes) {
+        vmovups(ptr[at], x);
+      } else if constexpr (kZmm) {
+        mov(eax, (1u << valid) - 1);
+        kmovw(k1, eax);
+        vmovups(ptr[at] | k1, x);
+      } else {
+        vmovdqu(e_tmp(), ptr[rip + l_store_mask_ + (kLanes - valid) * 4]);
+        vpmaskmovd(ptr[at], e_tmp(), x);
+      }
     } else {
-      vpshufb(x, x, ptr[rip + l_narrow_]);
-      vpermd(x, e_perm(), x);
-      vmovq(at, Xbyak::Xmm(x.getIdx()));
+      if constexpr (kZmm) {
+        vpmovdb(x_low, x);
+      } else {
+        vpshufb(x, x, ptr[rip + l_narrow_]);
+        vpermd(x, e_perm(), x);
+      }
+      store_bytes(at, x_low, valid);
     }
   }
-  if (m + 1 < d_.mr) {
-    if (d_.full_n)
-      add(reg_out, reg_ldc);
-    else
-      add(reg_out, d_.layout.nr * out_size);
-  }
+  if (m + 1 < d_.mr) add(reg_out, reg_ldc);
 }
 
 template <class Vmm>
-void GemmMicrokernel<Vmm>::copy_partial_panel() {
-  // Rows of the tile were stored to scratch (row stride nr elements); copy the valid columns to C.
-  const int out_size = static_cast<int>(output_kind_size(d_.out));
-  for (int m = 0; m < d_.mr; ++m) {
-    mov(rsi, ptr[reg_args + offsetof(GemmKernelArgs, scratch)]);
-    if (m) add(rsi, m * d_.layout.nr * out_size);
-    mov(rdi, reg_c);
-    mov(rcx, ptr[reg_args + offsetof(GemmKernelArgs, n_valid)]);
-    if (out_size == 4) shl(rcx, 2);
-    rep();
-    movsb();
-    if (m + 1 < d_.mr) add(reg_c, reg_ldc);
+void GemmMicrokernel<Vmm>::store_bytes(const Xbyak::RegExp& addr, const Xbyak::Xmm& x, int bytes) {
+  int off = 0;
+  if (bytes == 16) {
+    vmovdqu(ptr[addr], x);
+    return;
+  }
+  // Each piece stores the low bytes, then shifts them out.
+  for (int piece : {8, 4, 2, 1}) {
+    if (bytes < piece) continue;
+    switch (piece) {
+      case 8: vmovq(ptr[addr + off], x); break;
+      case 4: vmovd(ptr[addr + off], x); break;
+      case 2: vpextrw(ptr[addr + off], x, 0); break;
+      default: vpextrb(ptr[addr + off], x, 0); break;
+    }
+    bytes -= piece;
+    off += piece;
+    if (bytes) vpsrldq(x, x, piece);
   }
 }
 

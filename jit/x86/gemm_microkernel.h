@@ -4,10 +4,11 @@
 //   acc[m][v] = 0                                   mr x nv accumulators (v: vectors across the panel)
 //   for each k group:                               4 k (u8x4) or 2 k (s16x2)
 //     [load the nv B vectors]                       when the register file has room for them
-//     for m: a = broadcast(A[m][k group])           one 32-bit broadcast per row
+//     for m: a = broadcast(A[m][k group])           4 bytes per 32-bit lane, or 2 bytes widened to 2 x int16
 //            for v: acc[m][v] += dot(a, B[v])       VPDPBUSD, or VPMADDUBSW+VPMADDWD, or VPMADDWD
-//   K % 4 tail: the last activation bytes gathered with scalar loads (never reading past a row of A)
-//   epilogue per row: + col_offset (activation zero point) [- row_sum * b_zp], then the output stage
+//   K % k_group tail: the last activation bytes gathered with scalar loads (never reading past a row of A)
+//   epilogue per row: + col_offset (activation zero point) [- row_sum * b_zp], then the output stage, stored
+//   with exact-size stores in a last, partial panel (never writing past the N columns of C)
 //
 // Register plan (indices): accumulators 0 .. mr*nv-1 (at most 6*2 ymm or 6*4 zmm); after them the broadcast
 // activation, the B vectors if kept in registers, and the dot product's temporaries. The epilogue reuses the
@@ -39,8 +40,13 @@ class GemmMicrokernel : public JitGenerator {
   virtual void dot(const Vmm& acc, const Vmm& a, const Xbyak::Operand& b) = 0;
   // Keep the nv B vectors of a k group in registers (else each dot reads B from memory).
   virtual bool b_in_registers() const = 0;
-  // Called once before the K loop (constants for the dot product, e.g. a vector of int16 ones).
+  // Called before each tile's K loop (constants for the dot product, e.g. a vector of int16 ones).
   virtual void prepare_dot() {}
+  // dst = the activations of one k group of one row, spread for dot(): by default the 4 bytes at src broadcast
+  // to every 32-bit lane.
+  virtual void broadcast_a(const Vmm& dst, const Xbyak::RegExp& src) { vpbroadcastd(dst, dword[src]); }
+  // Bytes of A per k group: 4 (u8x4), or 2 on s16x2, where broadcast_a widens 2 bytes to 2 x int16.
+  int a_group_bytes() const { return d_.layout.dot == DotKind::madd16 ? 2 : 4; }
 
   Vmm acc(int m, int v) const { return Vmm(m * nv_ + v); }
   Vmm a_reg() const { return Vmm(d_.layout.mr * nv_); }
@@ -64,18 +70,19 @@ class GemmMicrokernel : public JitGenerator {
   static constexpr int kTileA = 0, kTileC = 8, kTileRowBytes = 16, kFrameBytes = 32;
 
  private:
-  Xbyak::Address a_row(int m, int byte_offset = 0);
+  Xbyak::RegExp a_row(int m, int byte_offset = 0);
   void k_group(int unroll_index);
   void k_loop();
   void k_tail();
   void epilogue();
   void store_row(int m);
-  void copy_partial_panel();
+  // Stores the low `bytes` bytes of x (1..16) at addr with the fewest exact-size stores.
+  void store_bytes(const Xbyak::RegExp& addr, const Xbyak::Xmm& x, int bytes);
   // Epilogue temporaries: the top registers, unused once the K loop is done.
   Vmm e_perm() const { return Vmm(kNumVmm - 1); }
   Vmm e_tmp() const { return Vmm(kNumVmm - 2); }
   Vmm e_tmp2() const { return Vmm(kNumVmm - 3); }
-  Xbyak::Label l_narrow_;
+  Xbyak::Label l_narrow_, l_store_mask_;
 };
 
 // Entry points of the ISA families.
