@@ -160,7 +160,7 @@ class Reader {
   }
   void take(void* dst, size_t n, const char* what) {
     if (n > n_ - pos_) throw_bad_arg("PackedWeights::deserialize", "size", n_, std::string("truncated while reading ") + what);
-    std::memcpy(dst, p_ + pos_, n);
+    if (n) std::memcpy(dst, p_ + pos_, n);  // dst may be the null data() of an empty vector
     pos_ += n;
   }
   size_t pos() const { return pos_; }
