@@ -26,8 +26,6 @@ GemmLayout gemm_layout(Isa isa, bool pairs_fit_int16, size_t N) {
   const bool vnni = isa == Isa::avx2_vnni || isa == Isa::avx512_vnni || isa == Isa::scalar;
   l.dot = vnni ? DotKind::vnni : pairs_fit_int16 ? DotKind::maddubs : DotKind::madd16;
   l.k_group = l.dot == DotKind::madd16 ? 2 : 4;
-  // AVX2's s16x2 kernel keeps B in registers and gives up a row for them (see jit/x86/gemm_avx2.cc).
-  if (l.dot == DotKind::madd16 && !zmm) l.mr = 5;
   return l;
 }
 

@@ -59,6 +59,7 @@ void GemmMicrokernel<Vmm>::generate() {
 
   add(rsp, kFrameBytes);
   postamble();
+  emit_data();
 
   if (!kZmm && d_.n_valid && output_kind_size(d_.out) == 4) {
     // 8 x -1 then 8 x 0: loading 8 dwords from (8 - valid) * 4 gives a vpmaskmovd mask of `valid` lanes.

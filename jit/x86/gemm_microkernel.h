@@ -45,6 +45,8 @@ class GemmMicrokernel : public JitGenerator {
   // dst = the activations of one k group of one row, spread for dot(): by default the 4 bytes at src broadcast
   // to every 32-bit lane.
   virtual void broadcast_a(const Vmm& dst, const Xbyak::RegExp& src) { vpbroadcastd(dst, dword[src]); }
+  // Called after the code: constant tables of the ISA family (referenced rip-relative).
+  virtual void emit_data() {}
   // Bytes of A per k group: 4 (u8x4), or 2 on s16x2, where broadcast_a widens 2 bytes to 2 x int16.
   int a_group_bytes() const { return d_.layout.dot == DotKind::madd16 ? 2 : 4; }
 
