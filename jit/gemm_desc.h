@@ -1,7 +1,7 @@
 // Descriptor of a generated GEMM microkernel: the key of its code cache. A microkernel computes tiles of
 // mr (<= layout mr) rows of A by one panel of B (nr columns) over the whole K, applies the zero-point
-// corrections and the output stage, and stores each tile; it walks down m_tiles tiles in one call, so that tall
-// problems do not pay a call per tile. The problem's M, N and K are *not* part of the key:
+// corrections and the output stage, and stores each tile; it walks n_panels panels and, in each, m_tiles tiles
+// in one call, so that neither tall nor wide problems pay a call per tile. The problem's M, N and K are *not* part of the key:
 // new shapes only select among a bounded set of variants (mr 1..6, K % 4, full or partial panel).
 #pragma once
 
@@ -26,6 +26,8 @@ struct GemmKernelArgs {
   size_t ldc = 0;              // bytes between rows of c
   size_t k_groups = 0;         // whole k groups (of layout k_group) in the main loop
   size_t m_tiles = 1;          // tiles of mr rows, one after the other (a, c, row_sums, row_scale advance)
+  size_t n_panels = 1;         // whole panels, one after the other (b, c and the column arrays advance)
+  size_t panel_bytes = 0;      // bytes of one packed panel
   const int32_t* col_offset = nullptr;  // [nr]: -a_zp * colsum[n] + K * a_zp * b_zp[n]
   const int32_t* row_sums = nullptr;    // [mr]: sum over k of a[m][k]   (only with b_zp)
   const int32_t* b_zp = nullptr;        // [nr]                          (only with b_zp)

@@ -126,11 +126,10 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
       buf.row_sums[m] = s;
     }
   }
-  const uint8_t* a_kernel = a;
-  const size_t lda_bytes = lda;
 
   GemmKernelArgs proto;
-  proto.lda = lda_bytes;
+  proto.lda = lda;
+  proto.panel_bytes = L.panel_bytes(K);
   proto.ldc = ldc * out_size;
   proto.k_groups = K / static_cast<size_t>(L.k_group);
   fill_epilogue_constants(proto, out);
@@ -175,13 +174,19 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
   // Blocking: a block of rows of A stays in L2 while every panel of B streams past it.
   const size_t mc_tiles = std::max<size_t>(1, (256 * 1024) / std::max<size_t>(1, K * mr));
 
+  // One call covers a run of panels times a run of tiles (whole ones, or the last partial one of each); inside,
+  // the kernel walks panel by panel and, in each, tile by tile. Runs of panels are only used when the block is
+  // one tile high (small M, where a call per panel would cost as much as the panel): with several tiles, a
+  // partial last tile would otherwise stream every panel of B a second time.
+  const size_t full_panels = N / nr;
   auto run_tiles = [&](size_t j0, size_t j1, size_t i0, size_t i1) {
     GemmKernelArgs args = proto;
     for (size_t ib = i0; ib < i1; ib += mc_tiles) {
       const size_t ie = std::min(i1, ib + mc_tiles);
-      for (size_t j = j0; j < j1; ++j) {
+      for (size_t j = j0; j < j1;) {
         const size_t n0 = j * nr;
-        const bool partial_n = n0 + nr > N;
+        const bool partial_n = j >= full_panels;
+        const size_t n_panels = partial_n || ie - ib > 1 ? 1 : std::min(j1, full_panels) - j;
         args.b = w.panel(j);
         args.col_offset = buf.col_offset.data() + n0;
         args.b_zp = w.col_zero_points() + n0;
@@ -189,28 +194,32 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
         args.bias = bias ? static_cast<const char*>(bias) + n0 * 4 : nullptr;
         args.post_bias = out.post_bias ? out.post_bias + n0 : nullptr;
         args.n_valid = partial_n ? N - n0 : nr;
-        // Whole tiles of the block in one call, then the last partial tile (only in the last block).
+        args.n_panels = n_panels;
         for (size_t i = ib; i < ie;) {
           const size_t m0 = i * mr, rows = std::min(mr, M - m0);
           const size_t tiles = rows < mr ? 1 : std::min(ie - i, (M - m0) / mr);
-          args.a = a_kernel + m0 * lda_bytes;
+          args.a = a + m0 * lda;
           args.c = static_cast<char*>(c) + (m0 * ldc + n0) * out_size;
           args.row_sums = has_bzp ? buf.row_sums.data() + m0 : nullptr;
           args.row_scale = out.row_scale ? out.row_scale + m0 : nullptr;
           args.m_tiles = tiles;
           if (scalar) {
-            for (size_t t = 0; t < tiles; ++t) {
-              GemmKernelArgs one = args;
-              one.a = a + (m0 + t * mr) * lda;
-              one.c = static_cast<char*>(args.c) + t * mr * args.ldc;
-              one.row_sums = args.row_sums ? args.row_sums + t * mr : nullptr;
-              scalar_tile(one, w, rows, n0, args.n_valid, out, m0 + t * mr, one.row_sums);
-            }
+            for (size_t p = 0; p < n_panels; ++p)
+              for (size_t t = 0; t < tiles; ++t) {
+                GemmKernelArgs one = args;
+                one.b = w.panel(j + p);
+                one.col_offset = args.col_offset + p * nr;
+                one.a = a + (m0 + t * mr) * lda;
+                one.c = static_cast<char*>(args.c) + t * mr * args.ldc + p * nr * out_size;
+                one.row_sums = args.row_sums ? args.row_sums + t * mr : nullptr;
+                scalar_tile(one, w, rows, n0 + p * nr, args.n_valid, out, m0 + t * mr, one.row_sums);
+              }
           } else {
             kernels[rows < mr][partial_n](&args);
           }
           i += tiles;
         }
+        j += n_panels;
       }
     }
   };

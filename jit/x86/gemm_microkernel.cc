@@ -21,21 +21,31 @@ void GemmMicrokernel<Vmm>::generate() {
   mov(reg_args, abi_param1);
   // Per-tile state lives on the stack: the epilogue needs every register.
   sub(rsp, kFrameBytes);
-  mov(rax, ptr[reg_args + offsetof(GemmKernelArgs, a)]);
+  const auto arg = [&](size_t offset) { return ptr[reg_args + offset]; };
+  mov(rax, arg(offsetof(GemmKernelArgs, b)));
+  mov(ptr[rsp + kPanelB], rax);
+  mov(rax, arg(offsetof(GemmKernelArgs, c)));
+  mov(ptr[rsp + kPanelC], rax);
+  mov(qword[rsp + kColBytes], 0);
+  mov(rax, arg(offsetof(GemmKernelArgs, n_panels)));
+  mov(ptr[rsp + kPanelsLeft], rax);
+
+  Xbyak::Label l_panel, l_tile;
+  L(l_panel);
+  mov(rax, arg(offsetof(GemmKernelArgs, a)));
   mov(ptr[rsp + kTileA], rax);
-  mov(rax, ptr[reg_args + offsetof(GemmKernelArgs, c)]);
+  mov(rax, ptr[rsp + kPanelC]);
   mov(ptr[rsp + kTileC], rax);
   mov(qword[rsp + kTileRowBytes], 0);
-  mov(reg_tiles, ptr[reg_args + offsetof(GemmKernelArgs, m_tiles)]);
+  mov(reg_tiles, arg(offsetof(GemmKernelArgs, m_tiles)));
 
-  Xbyak::Label l_tile;
   L(l_tile);
   mov(reg_a0, ptr[rsp + kTileA]);
-  mov(reg_lda, ptr[reg_args + offsetof(GemmKernelArgs, lda)]);
-  mov(reg_b, ptr[reg_args + offsetof(GemmKernelArgs, b)]);
+  mov(reg_lda, arg(offsetof(GemmKernelArgs, lda)));
+  mov(reg_b, ptr[rsp + kPanelB]);
   mov(reg_c, ptr[rsp + kTileC]);
-  mov(reg_ldc, ptr[reg_args + offsetof(GemmKernelArgs, ldc)]);
-  mov(reg_k, ptr[reg_args + offsetof(GemmKernelArgs, k_groups)]);
+  mov(reg_ldc, arg(offsetof(GemmKernelArgs, ldc)));
+  mov(reg_k, arg(offsetof(GemmKernelArgs, k_groups)));
   if (d_.mr > 3) {
     lea(reg_a3, ptr[reg_a0 + reg_lda * 2]);
     add(reg_a3, reg_lda);
@@ -47,15 +57,22 @@ void GemmMicrokernel<Vmm>::generate() {
   if (d_.k_tail) k_tail();
   epilogue();
   // Next tile: mr rows further down A, C and the per-row arrays.
-  mov(rax, ptr[reg_args + offsetof(GemmKernelArgs, lda)]);
+  mov(rax, arg(offsetof(GemmKernelArgs, lda)));
   imul(rax, rax, d_.mr);
   add(ptr[rsp + kTileA], rax);
-  mov(rax, ptr[reg_args + offsetof(GemmKernelArgs, ldc)]);
+  mov(rax, arg(offsetof(GemmKernelArgs, ldc)));
   imul(rax, rax, d_.mr);
   add(ptr[rsp + kTileC], rax);
   add(qword[rsp + kTileRowBytes], d_.mr * 4);
   dec(reg_tiles);
   jnz(l_tile, T_NEAR);
+  // Next panel: the packed panels are contiguous; C and the column arrays move nr columns right.
+  mov(rax, arg(offsetof(GemmKernelArgs, panel_bytes)));
+  add(ptr[rsp + kPanelB], rax);
+  add(qword[rsp + kPanelC], d_.layout.nr * static_cast<int>(output_kind_size(d_.out)));
+  add(qword[rsp + kColBytes], d_.layout.nr * 4);
+  dec(qword[rsp + kPanelsLeft]);
+  jnz(l_panel, T_NEAR);
 
   add(rsp, kFrameBytes);
   postamble();
@@ -167,11 +184,15 @@ void GemmMicrokernel<Vmm>::epilogue() {
   const Xbyak::Reg64 &reg_col_offset = reg_a0, &reg_mult = reg_a3, &reg_bias = reg_lda, &reg_bzp = reg_b,
                      &reg_post = reg_k;
   auto arg = [&](size_t offset) { return ptr[reg_args + offset]; };
-  mov(reg_col_offset, arg(offsetof(GemmKernelArgs, col_offset)));
-  mov(reg_mult, arg(offsetof(GemmKernelArgs, mult)));
-  mov(reg_bias, arg(offsetof(GemmKernelArgs, bias)));
-  mov(reg_bzp, arg(offsetof(GemmKernelArgs, b_zp)));
-  mov(reg_post, arg(offsetof(GemmKernelArgs, post_bias)));
+  // Column arrays of the current panel: base + the panel's first column * 4 bytes.
+  for (const auto& [reg, offset] : {std::pair{reg_col_offset, offsetof(GemmKernelArgs, col_offset)},
+                                    std::pair{reg_mult, offsetof(GemmKernelArgs, mult)},
+                                    std::pair{reg_bias, offsetof(GemmKernelArgs, bias)},
+                                    std::pair{reg_bzp, offsetof(GemmKernelArgs, b_zp)},
+                                    std::pair{reg_post, offsetof(GemmKernelArgs, post_bias)}}) {
+    mov(reg, arg(offset));
+    add(reg, ptr[rsp + kColBytes]);
+  }
   mov(rsi, arg(offsetof(GemmKernelArgs, row_sums)));
   add(rsi, ptr[rsp + kTileRowBytes]);
   mov(rdi, arg(offsetof(GemmKernelArgs, row_scale)));

@@ -68,8 +68,10 @@ class GemmMicrokernel : public JitGenerator {
   // General-purpose register plan. rsi, rdi and rcx stay free for the partial-panel copy (rep movsb).
   const Xbyak::Reg64 reg_args = r15, reg_a0 = r8, reg_a3 = r9, reg_lda = r10, reg_b = r11, reg_k = r12,
                      reg_c = r13, reg_ldc = r14, reg_out = rbx, reg_tmp = rax, reg_tmp2 = rdx, reg_tiles = rbp;
-  // Stack frame: where the current tile starts in A and C, and its first row times 4 bytes (row arrays).
-  static constexpr int kTileA = 0, kTileC = 8, kTileRowBytes = 16, kFrameBytes = 32;
+  // Stack frame: where the current tile starts in A and C and its first row times 4 bytes (row arrays); where
+  // the current panel starts in B and C, its first column times 4 bytes (column arrays), panels left.
+  static constexpr int kTileA = 0, kTileC = 8, kTileRowBytes = 16, kPanelB = 24, kPanelC = 32, kColBytes = 40,
+                       kPanelsLeft = 48, kFrameBytes = 64;
 
  private:
   Xbyak::RegExp a_row(int m, int byte_offset = 0);
