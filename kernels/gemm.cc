@@ -181,6 +181,9 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
   const size_t full_panels = N / nr;
   auto run_tiles = [&](size_t j0, size_t j1, size_t i0, size_t i1) {
     GemmKernelArgs args = proto;
+    // The epilogue reads column arrays in whole vectors; for the last, partial panel they are copied into
+    // zero-padded buffers so that nothing past the caller's N entries is read.
+    alignas(64) float mult_pad[64], bias_pad[64], post_pad[64];
     for (size_t ib = i0; ib < i1; ib += mc_tiles) {
       const size_t ie = std::min(i1, ib + mc_tiles);
       for (size_t j = j0; j < j1;) {
@@ -195,6 +198,18 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
         args.post_bias = out.post_bias ? out.post_bias + n0 : nullptr;
         args.n_valid = partial_n ? N - n0 : nr;
         args.n_panels = n_panels;
+        if (partial_n && !scalar) {
+          const size_t valid = N - n0;
+          auto pad = [&](float* dst, const void* src) -> const void* {
+            if (!src) return nullptr;
+            std::memset(dst, 0, sizeof(float) * 64);
+            std::memcpy(dst, src, valid * 4);
+            return dst;
+          };
+          if (out.per_channel) args.mult = static_cast<const float*>(pad(mult_pad, args.mult));
+          args.bias = pad(bias_pad, args.bias);
+          args.post_bias = static_cast<const float*>(pad(post_pad, args.post_bias));
+        }
         for (size_t i = ib; i < ie;) {
           const size_t m0 = i * mr, rows = std::min(mr, M - m0);
           const size_t tiles = rows < mr ? 1 : std::min(ie - i, (M - m0) / mr);
