@@ -1,0 +1,26 @@
+#include "jit/depthwise_desc.h"
+
+#include "base/error.h"
+
+namespace qjit {
+
+#if defined(__x86_64__)
+namespace x86 {
+std::unique_ptr<JitCode> generate_depthwise_avx2(const DepthwiseDesc& d);
+}  // namespace x86
+#endif
+
+std::string DepthwiseDesc::name() const {
+  return "qjit_depthwise_u8s8_16c_t" + std::to_string(taps) + (c_tail ? "_ctail" + std::to_string(c_tail) : "") +
+         "_" + isa_name(isa);
+}
+
+std::unique_ptr<JitCode> DepthwiseDesc::generate() const {
+#if defined(__x86_64__)
+  if (isa == Isa::avx2 || isa == Isa::avx2_vnni || isa == Isa::avx512 || isa == Isa::avx512_vnni)
+    return x86::generate_depthwise_avx2(*this);
+#endif
+  throw_bad_arg("depthwise", "isa", isa_name(isa), "has no depthwise generator");
+}
+
+}  // namespace qjit
