@@ -1,5 +1,7 @@
 #include "kernels/conv.h"
 
+#include "kernels/depthwise.h"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -28,6 +30,7 @@ bool is_1x1(const ConvDesc& d) {
 }
 
 ConvAlgorithm choose(const ConvDesc& d) {
+  if (is_depthwise2d(d) && !is_1x1(d)) return ConvAlgorithm::depthwise;
   if (is_1x1(d)) return d.groups == 1 ? ConvAlgorithm::gemm_1x1 : ConvAlgorithm::grouped_1x1;
   return d.groups == 1 ? ConvAlgorithm::im2col : ConvAlgorithm::grouped_im2col;
 }
@@ -128,6 +131,7 @@ const char* conv_algorithm_name(ConvAlgorithm a) {
     case ConvAlgorithm::grouped_1x1: return "grouped_1x1";
     case ConvAlgorithm::im2col: return "im2col";
     case ConvAlgorithm::grouped_im2col: return "grouped_im2col";
+    case ConvAlgorithm::depthwise: return "depthwise";
   }
   return "?";
 }
@@ -153,7 +157,14 @@ void conv(const ConvDesc& d, const uint8_t* x, int32_t x_zero_point, const Packe
   size_t nr = 0;
   for (size_t g = 0; g < w.groups(); ++g) nr = std::max(nr, static_cast<size_t>(w.group(g).layout().nr));
   const OutputStage stage = padded_stage(out, OC, nr);
-  const ConvAlgorithm algo = choose(d);
+  ConvAlgorithm algo = choose(d);
+  if (algo == ConvAlgorithm::depthwise) {
+    if (w.depthwise() && out.kind != OutputKind::f32) {
+      depthwise_conv2d(d, x, x_zero_point, *w.depthwise(), y, out, exec);
+      return;
+    }
+    algo = ConvAlgorithm::grouped_im2col;  // asymmetric weights or float output: the general grouped path
+  }
   const bool direct = algo == ConvAlgorithm::gemm_1x1 || algo == ConvAlgorithm::grouped_1x1;
   const size_t G = static_cast<size_t>(d.groups), Cg = d.group_in(), OCg = d.group_out();
   const size_t K = d.weight_shape().K(), out_size = output_kind_size(out.kind);

@@ -16,9 +16,11 @@
 //                  (at most ~256 KiB per block, never the whole image), one GEMM per block.
 //   grouped_im2col G > 1 otherwise: the same per (block, group), im2col gathering the group's C/G channels and
 //                  the GEMM writing the group's OC/G output channels (ldc = OC).
-// Depthwise (G == C) and groupwise convolutions with few channels per group run through grouped_im2col for now:
-// correct, but slow (N = OC/G columns fill a fraction of a GEMM panel and im2col moves a byte per tap). They get
-// dedicated direct JIT kernels later.
+//   depthwise      2-d, G == C == OC: the direct JIT depthwise kernel (kernels/depthwise.h), when the weights are
+//                  symmetric and the output is not f32; otherwise grouped_im2col.
+// Depthwise 1-d / 3-d, channel multipliers > 1 and groupwise convolutions with few channels per group run through
+// grouped_im2col for now: correct, but slow (N = OC/G columns fill a fraction of a GEMM panel and im2col moves a
+// byte per tap). They get dedicated direct JIT kernels later.
 //
 // Threads: blocks of output pixels (times groups) are split across the default pool, or the caller's partition
 // (Exec::partition: this call does only that share). The 1x1 G == 1 case without a partition lets the GEMM
@@ -35,7 +37,7 @@
 
 namespace qjit {
 
-enum class ConvAlgorithm : uint8_t { gemm_1x1, grouped_1x1, im2col, grouped_im2col };
+enum class ConvAlgorithm : uint8_t { gemm_1x1, grouped_1x1, im2col, grouped_im2col, depthwise };
 
 const char* conv_algorithm_name(ConvAlgorithm a);
 

@@ -68,6 +68,8 @@ PackedConvWeights::PackedConvWeights(const ConvWeightShape& shape, const int8_t*
     WeightQParams q{slice(qparams_.scales, g * OCg, OCg), slice(qparams_.zero_points, g * OCg, OCg)};
     groups_.emplace_back(kn.data(), WeightOrder::k_by_n, K, OCg, std::move(q), bias ? bias + g * OCg : nullptr, isa);
   }
+  if (G == shape.in_channels && G == OC && shape.kernel[0] == 1 && !has_zero_points())
+    depthwise_.emplace(w, OC, shape.kernel[1], shape.kernel[2], isa);  // [C][1][kh][kw] is already its layout
 }
 
 bool PackedConvWeights::has_zero_points() const {

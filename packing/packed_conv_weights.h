@@ -17,6 +17,9 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
+#include "packing/depthwise_weights.h"
 #include "packing/packed_weights.h"
 
 namespace qjit {
@@ -57,6 +60,10 @@ class PackedConvWeights {
   bool has_zero_points() const;
   const std::vector<float>& bias() const { return bias_; }  // empty when the layer has none
 
+  // For a depthwise 2-d layer (groups == C == OC, no depth, symmetric weights): the weights packed for the direct
+  // depthwise kernel too (kernels/depthwise.h), which conv() prefers to the grouped GEMM.
+  const DepthwiseWeights* depthwise() const { return depthwise_ ? &*depthwise_ : nullptr; }
+
   // The weights in PyTorch layout again.
   std::vector<int8_t> unpack() const;
 
@@ -68,6 +75,7 @@ class PackedConvWeights {
   WeightQParams qparams_;
   std::vector<float> bias_;
   std::vector<PackedWeights> groups_;
+  std::optional<DepthwiseWeights> depthwise_;
 };
 
 }  // namespace qjit

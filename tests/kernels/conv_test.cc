@@ -123,7 +123,9 @@ TEST(Conv, GroupsDepthwiseAndChannelMultiplier) {
           for (const ConvTester& base : output_variants()) {
             const auto algo = ConvTester(base).isa(isa).batch(1 + i % 2).channels(g.c, g.oc).groups(g.g).input(7, 9)
                                   .kernel(k).stride(s).padding(k / 2).dilation(1 + (i / 3) % 2).test();
-            EXPECT_EQ(algo, g.g == 1 ? ConvAlgorithm::im2col : ConvAlgorithm::grouped_im2col);
+            const bool depthwise = g.g == g.c && g.oc == g.c;  // G == C == OC (incl. 1 x 1 x 1)
+            EXPECT_EQ(algo, depthwise ? ConvAlgorithm::depthwise
+                                      : g.g == 1 ? ConvAlgorithm::im2col : ConvAlgorithm::grouped_im2col);
           }
           ++i;
           if (::testing::Test::HasFailure()) return;
@@ -190,7 +192,7 @@ TEST(Conv, EveryOutputStageOnEveryAlgorithm) {
       EXPECT_EQ(ConvTester(base).isa(isa).channels(12, 18).groups(3).input(7, 6).kernel(3).stride(2).padding(1).test(),
                 ConvAlgorithm::grouped_im2col);
       EXPECT_EQ(ConvTester(base).isa(isa).channels(6, 6).groups(6).input(7, 6).kernel(3).padding(1).test(),
-                ConvAlgorithm::grouped_im2col);
+                ConvAlgorithm::depthwise);  // the direct kernel, or grouped_im2col for f32 out / asymmetric weights
       for (auto [lo, hi] : {std::pair{-128, 127}, std::pair{-64, 63}, std::pair{127, 127}})  // incl. maddubs worst case
         ConvTester(base).isa(isa).channels(9, 10).input(5, 5).kernel(3).padding(1).weight_range(lo, hi).test();
       if (::testing::Test::HasFailure()) return;
