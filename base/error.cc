@@ -33,6 +33,15 @@ void check_at_least(std::string_view fn, std::string_view arg, size_t value, std
     throw_bad_arg(fn, arg, value, "must be >= " + std::string(min_name) + " (" + std::to_string(minimum) + ")");
 }
 
+void check_positive_finite(std::string_view fn, std::string_view name, const float* v, size_t n) {
+  constexpr float kMax = 3.402823466e38f;
+  bool bad = false;
+  for (size_t i = 0; i < n; ++i) bad |= (v[i] <= 0.0f) | (v[i] > kMax) | (v[i] != v[i]);
+  if (!bad) return;
+  for (size_t i = 0; i < n; ++i)
+    check_arg(std::isfinite(v[i]) && v[i] > 0, fn, ArgAt{name, i}, v[i], "must be finite and > 0");
+}
+
 void check_not_null(std::string_view fn, std::string_view arg, const void* p) {
   if (p == nullptr) throw_bad_arg(fn, arg, "null", "must not be null");
 }

@@ -63,6 +63,9 @@ void check_zero_point(std::string_view fn, std::string_view arg, int64_t zp, int
 void check_zero_point(std::string_view fn, ArgAt arg, int64_t zp, int64_t qmin, int64_t qmax);
 // size >= minimum, with both numbers in the message ("lda = 7: must be >= K (8)").
 void check_at_least(std::string_view fn, std::string_view arg, size_t value, std::string_view min_name, size_t minimum);
+// Every v[i] is finite and > 0 (multipliers, scales): a branch-free scan, so it costs little on hot paths; on
+// failure the first bad element is named, e.g. "gemm: out.multiplier[3] = nan: must be finite and > 0".
+void check_positive_finite(std::string_view fn, std::string_view name, const float* v, size_t n);
 void check_not_null(std::string_view fn, std::string_view arg, const void* p);
 
 }  // namespace qjit

@@ -26,6 +26,13 @@ struct RowBuffers {
   std::vector<int32_t> acc;
 };
 
+// Per-channel arrays repeated for every pixel of an output row, so that a whole row is one requantize call over
+// OW * C values (per pixel calls cost more than the work when C is small).
+struct TiledParams {
+  std::vector<float> mult, bias_f;
+  std::vector<int32_t> bias_i;
+};
+
 // The scalar path: the row kernel's contract in C++.
 void row_scalar(const DepthwiseKernelArgs& a, const DepthwiseWeights& w, size_t taps_padded) {
   const size_t C = a.channels, T = w.taps();
@@ -76,16 +83,27 @@ void depthwise_conv2d(const ConvDesc& d, const uint8_t* x, int32_t x_zp, const D
   if (exec.isa != Isa::scalar) kernel = CodeCache<DepthwiseDesc>::instance().get(desc).as<DepthwiseKernelFn>();
 
   RequantizeParams rp;
+  TiledParams tiled;
   if (out.kind != OutputKind::s32) {
+    // Checked once here against C; every row then requantizes without checks.
+    const RequantizeParams whole{out.kind == OutputKind::u8 ? QType::u8 : QType::s8, out.formula, out.multiplier,
+                                 out.per_channel, out.bias_f, out.bias_i, out.zero_point, out.qmin, out.qmax};
+    check_requantize_params(kFn, whole, C);
     rp.out = out.kind == OutputKind::u8 ? QType::u8 : QType::s8;
     rp.formula = out.formula;
-    rp.multiplier = out.multiplier;
-    rp.per_channel = out.per_channel;
-    rp.bias_f = out.bias_f;
-    rp.bias_i = out.bias_i;
     rp.zero_point = out.zero_point;
     rp.qmin = out.qmin;
     rp.qmax = out.qmax;
+    rp.per_channel = out.per_channel || out.bias_f || out.bias_i;
+    auto tile = [&](auto& dst, const auto* src, bool per_channel) {
+      dst.resize(OW * C);
+      for (size_t p = 0; p < OW; ++p)
+        for (size_t c = 0; c < C; ++c) dst[p * C + c] = src[per_channel ? c : 0];
+      return dst.data();
+    };
+    rp.multiplier = rp.per_channel ? tile(tiled.mult, out.multiplier, out.per_channel) : out.multiplier;
+    if (out.bias_f) rp.bias_f = tile(tiled.bias_f, out.bias_f, true);
+    if (out.bias_i) rp.bias_i = tile(tiled.bias_i, out.bias_i, true);
   }
 
   const size_t rows = N * OH;
@@ -96,16 +114,21 @@ void depthwise_conv2d(const ConvDesc& d, const uint8_t* x, int32_t x_zp, const D
     buf.acc.resize(OW * C + 16);
     for (size_t r = r0; r < r1; ++r) {
       const size_t n = r / OH, oh = r % OH;
+      // Indirection: the input row of each kernel row (or none in the padding), then a pointer per pixel and tap.
+      const uint8_t* in_rows[256];
+      for (size_t kh = 0; kh < KH; ++kh) {
+        const int64_t ih = static_cast<int64_t>(oh) * d.stride[1] - d.padding[1] + static_cast<int64_t>(kh) * d.dilation[1];
+        in_rows[kh] = ih >= 0 && ih < static_cast<int64_t>(H) ? x + (n * H + static_cast<size_t>(ih)) * W * C : nullptr;
+      }
       for (size_t ow = 0; ow < OW; ++ow) {
         const uint8_t** t = buf.taps.data() + ow * taps_padded;
-        for (size_t kh = 0; kh < KH; ++kh)
-          for (size_t kw = 0; kw < KW; ++kw) {
-            const int64_t ih = static_cast<int64_t>(oh) * d.stride[1] - d.padding[1] + static_cast<int64_t>(kh) * d.dilation[1];
-            const int64_t iw = static_cast<int64_t>(ow) * d.stride[2] - d.padding[2] + static_cast<int64_t>(kw) * d.dilation[2];
-            const bool inside = ih >= 0 && ih < static_cast<int64_t>(H) && iw >= 0 && iw < static_cast<int64_t>(W);
-            t[kh * KW + kw] = inside ? x + ((n * H + static_cast<size_t>(ih)) * W + static_cast<size_t>(iw)) * C
-                                     : zp_row.data();
-          }
+        const int64_t iw0 = static_cast<int64_t>(ow) * d.stride[2] - d.padding[2];
+        for (size_t kw = 0; kw < KW; ++kw) {
+          const int64_t iw = iw0 + static_cast<int64_t>(kw) * d.dilation[2];
+          const bool col_inside = iw >= 0 && iw < static_cast<int64_t>(W);
+          for (size_t kh = 0; kh < KH; ++kh)
+            t[kh * KW + kw] = col_inside && in_rows[kh] ? in_rows[kh] + static_cast<size_t>(iw) * C : zp_row.data();
+        }
         if (taps_padded > T) t[T] = zp_row.data();  // pairs with a zero weight
       }
       DepthwiseKernelArgs args;
@@ -123,7 +146,7 @@ void depthwise_conv2d(const ConvDesc& d, const uint8_t* x, int32_t x_zp, const D
       if (out.kind == OutputKind::s32)
         std::copy(buf.acc.begin(), buf.acc.begin() + static_cast<ptrdiff_t>(OW * C), static_cast<int32_t*>(y_row));
       else
-        requantize(buf.acc.data(), y_row, OW, C, C, C, rp, Exec{exec.isa, nullptr, 1});
+        detail::requantize_unchecked(buf.acc.data(), y_row, 1, OW * C, OW * C, OW * C, rp, Exec{exec.isa, nullptr, 1});
     }
   });
   if (verbose.on()) verbose.done(kFn, isa_name(exec.isa), kernel ? desc.name() : "scalar", d.describe());

@@ -33,14 +33,7 @@ void validate(const uint8_t* a, size_t lda, int32_t a_zp, size_t M, const Packed
   check_at_least(kFn, "ldc", ldc, "N", w.N());
   if (out.kind == OutputKind::s32) return;
   check_not_null(kFn, "out.multiplier", out.multiplier);
-  // Branch-free scan (vectorized by the compiler): this runs on every call, also for GEMVs of a few microseconds.
-  const size_t n_mult = out.per_channel ? w.N() : 1;
-  bool bad = false;
-  for (size_t n = 0; n < n_mult; ++n) bad |= (out.multiplier[n] <= 0.0f) | (out.multiplier[n] > FLT_MAX) | (out.multiplier[n] != out.multiplier[n]);
-  if (bad)
-    for (size_t n = 0; n < n_mult; ++n)
-      check_arg(std::isfinite(out.multiplier[n]) && out.multiplier[n] > 0, kFn, ArgAt{"out.multiplier", n},
-                out.multiplier[n], "must be finite and > 0");
+  check_positive_finite(kFn, "out.multiplier", out.multiplier, out.per_channel ? w.N() : 1);
   if (out.kind == OutputKind::f32) {
     check_arg(out.bias_i == nullptr, kFn, "out.bias_i", "set", "float output takes bias_f / post_bias");
     return;

@@ -23,16 +23,10 @@ RequantizeParams make_requantize_params(QType out, RequantFormula formula, const
   return p;
 }
 
-namespace {
-
-void check_params(const char* fn, const RequantizeParams& p, size_t cols) {
+void check_requantize_params(std::string_view fn, const RequantizeParams& p, size_t cols) {
   check_arg(p.out != QType::s32, fn, "out", qtype_name(p.out), "must be u8 or s8");
   check_not_null(fn, "multiplier", p.multiplier);
-  const size_t n_mult = p.per_channel ? cols : 1;
-  for (size_t c = 0; c < n_mult; ++c) {
-    const float m = p.multiplier[c];
-    check_arg(std::isfinite(m) && m > 0, fn, ArgAt{"multiplier", c}, m, "must be finite and > 0");
-  }
+  check_positive_finite(fn, "multiplier", p.multiplier, p.per_channel ? cols : 1);
   check_zero_point(fn, "zero_point", p.zero_point, qtype_min(p.out), qtype_max(p.out));
   check_arg(p.qmin >= qtype_min(p.out) && p.qmin <= qtype_max(p.out), fn, "qmin", p.qmin, "must be in the output range");
   check_arg(p.qmax >= p.qmin && p.qmax <= qtype_max(p.out), fn, "qmax", p.qmax, "must be in [qmin, output max]");
@@ -42,18 +36,23 @@ void check_params(const char* fn, const RequantizeParams& p, size_t cols) {
     check_arg(p.bias_f == nullptr, fn, "bias_f", "set", "the qnnpack formula takes an int32 bias (bias_i)");
 }
 
-}  // namespace
-
 void requantize(const int32_t* acc, void* out, size_t rows, size_t cols, size_t acc_stride, size_t out_stride,
                 const RequantizeParams& p, const Exec& exec) {
   constexpr const char* fn = "requantize";
   check_isa_available(fn, exec.isa);
-  check_params(fn, p, cols);
+  check_requantize_params(fn, p, cols);
   if (rows == 0 || cols == 0) return;
   check_not_null(fn, "acc", acc);
   check_not_null(fn, "out", out);
   check_at_least(fn, "acc_stride", acc_stride, "cols", cols);
   check_at_least(fn, "out_stride", out_stride, "cols", cols);
+  detail::requantize_unchecked(acc, out, rows, cols, acc_stride, out_stride, p, exec);
+}
+
+void detail::requantize_unchecked(const int32_t* acc, void* out, size_t rows, size_t cols, size_t acc_stride,
+                                  size_t out_stride, const RequantizeParams& p, const Exec& exec) {
+  constexpr const char* fn = "requantize";
+  if (rows == 0 || cols == 0) return;
   VerboseOp v;
   const size_t out_bytes = qtype_size(p.out);
   const bool has_bias = p.formula == RequantFormula::onednn ? p.bias_f != nullptr : p.bias_i != nullptr;

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "kernels/exec.h"
 #include "kernels/qtype.h"
@@ -29,5 +30,15 @@ RequantizeParams make_requantize_params(QType out, RequantFormula formula, const
 
 void requantize(const int32_t* acc, void* out, size_t rows, size_t cols, size_t acc_stride, size_t out_stride,
                 const RequantizeParams& p, const Exec& exec = {});
+
+// The checks requantize() makes of p for `cols` columns (qjit::Error naming `fn`).
+void check_requantize_params(std::string_view fn, const RequantizeParams& p, size_t cols);
+
+namespace detail {
+// For kernels of this layer that validated p once and requantize many rows with it (depthwise convolution):
+// requantize() without the argument checks.
+void requantize_unchecked(const int32_t* acc, void* out, size_t rows, size_t cols, size_t acc_stride,
+                          size_t out_stride, const RequantizeParams& p, const Exec& exec);
+}  // namespace detail
 
 }  // namespace qjit
