@@ -35,29 +35,6 @@ ConvAlgorithm choose(const ConvDesc& d) {
   return d.groups == 1 ? ConvAlgorithm::im2col : ConvAlgorithm::grouped_im2col;
 }
 
-// The output stage checks of the GEMM, done once here so that a bad stage is reported by "conv" against OC
-// (not by a GEMM call on a group, from inside a worker thread, against OC/G).
-void check_output_stage(const OutputStage& out, size_t OC) {
-  if (out.kind == OutputKind::s32) return;
-  check_not_null(kFn, "out.multiplier", out.multiplier);
-  const size_t n_mult = out.per_channel ? OC : 1;
-  for (size_t n = 0; n < n_mult; ++n)
-    check_arg(std::isfinite(out.multiplier[n]) && out.multiplier[n] > 0, kFn, ArgAt{"out.multiplier", n},
-              out.multiplier[n], "must be finite and > 0");
-  if (out.kind == OutputKind::f32) {
-    check_arg(out.bias_i == nullptr, kFn, "out.bias_i", "set", "float output takes bias_f / post_bias");
-    return;
-  }
-  const int32_t tmin = out.kind == OutputKind::u8 ? 0 : -128, tmax = out.kind == OutputKind::u8 ? 255 : 127;
-  check_zero_point(kFn, "out.zero_point", out.zero_point, tmin, tmax);
-  check_arg(out.qmin >= tmin && out.qmin <= tmax, kFn, "out.qmin", out.qmin, "must be in the output type's range");
-  check_arg(out.qmax >= out.qmin && out.qmax <= tmax, kFn, "out.qmax", out.qmax, "must be in [qmin, type max]");
-  if (out.formula == RequantFormula::onednn)
-    check_arg(out.bias_i == nullptr, kFn, "out.bias_i", "set", "the onednn formula takes a float bias (bias_f)");
-  else
-    check_arg(out.bias_f == nullptr, kFn, "out.bias_f", "set", "the qnnpack formula takes an int32 bias (bias_i)");
-}
-
 void check_weights(const ConvDesc& d, const PackedConvWeights& w, Isa isa) {
   const ConvWeightShape want = d.weight_shape(), got = w.shape();
   const auto same = [&](bool ok, const char* field, size_t value, size_t expected) {
@@ -151,7 +128,8 @@ void conv(const ConvDesc& d, const uint8_t* x, int32_t x_zero_point, const Packe
   check_not_null(kFn, "x", x);
   check_not_null(kFn, "y", y);
   const size_t C = static_cast<size_t>(d.in_channels), OC = static_cast<size_t>(d.out_channels);
-  check_output_stage(out, OC);
+  // Checked once here, against OC: not by a GEMM call on a group, from inside a worker thread, against OC/G.
+  check_output_stage(kFn, out, OC);
 
   VerboseOp verbose;
   size_t nr = 0;

@@ -23,29 +23,16 @@ constexpr const char* kFn = "gemm";
 void validate(const uint8_t* a, size_t lda, int32_t a_zp, size_t M, const PackedWeights& w, const void* c, size_t ldc,
               const OutputStage& out, const Exec& exec) {
   check_isa_available(kFn, exec.isa);
-  check_arg(w.layout().isa == exec.isa, kFn, "isa", isa_name(exec.isa),
-            std::string("differs from the ISA the weights were packed for (") + isa_name(w.layout().isa) + ")");
+  if (w.layout().isa != exec.isa)  // (the message is only built on failure: this runs on every call)
+    throw_bad_arg(kFn, "isa", isa_name(exec.isa),
+                  std::string("differs from the ISA the weights were packed for (") + isa_name(w.layout().isa) + ")");
   check_zero_point(kFn, "a_zero_point", a_zp, 0, 255);
   if (M == 0) return;
   check_not_null(kFn, "a", a);
   check_not_null(kFn, "c", c);
   check_at_least(kFn, "lda", lda, "K", w.K());
   check_at_least(kFn, "ldc", ldc, "N", w.N());
-  if (out.kind == OutputKind::s32) return;
-  check_not_null(kFn, "out.multiplier", out.multiplier);
-  check_positive_finite(kFn, "out.multiplier", out.multiplier, out.per_channel ? w.N() : 1);
-  if (out.kind == OutputKind::f32) {
-    check_arg(out.bias_i == nullptr, kFn, "out.bias_i", "set", "float output takes bias_f / post_bias");
-    return;
-  }
-  const int32_t tmin = out.kind == OutputKind::u8 ? 0 : -128, tmax = out.kind == OutputKind::u8 ? 255 : 127;
-  check_zero_point(kFn, "out.zero_point", out.zero_point, tmin, tmax);
-  check_arg(out.qmin >= tmin && out.qmin <= tmax, kFn, "out.qmin", out.qmin, "must be in the output type's range");
-  check_arg(out.qmax >= out.qmin && out.qmax <= tmax, kFn, "out.qmax", out.qmax, "must be in [qmin, type max]");
-  if (out.formula == RequantFormula::onednn)
-    check_arg(out.bias_i == nullptr, kFn, "out.bias_i", "set", "the onednn formula takes a float bias (bias_f)");
-  else
-    check_arg(out.bias_f == nullptr, kFn, "out.bias_f", "set", "the qnnpack formula takes an int32 bias (bias_i)");
+  check_output_stage(kFn, out, w.N());
 }
 
 // Per-call buffers, kept per thread so that repeated calls of a shape do not allocate.

@@ -31,8 +31,9 @@ void gemm_f32_f16w(const float* a, size_t lda, size_t M, const PackedWeightsF16&
                    const Exec& exec) {
   constexpr const char* fn = "gemm_f32_f16w";
   check_isa_available(fn, exec.isa);
-  check_arg(w.isa() == exec.isa, fn, "isa", isa_name(exec.isa),
-            std::string("differs from the ISA the weights were packed for (") + isa_name(w.isa()) + ")");
+  if (w.isa() != exec.isa)  // (the message is only built on failure: this runs on every call)
+    throw_bad_arg(fn, "isa", isa_name(exec.isa),
+                  std::string("differs from the ISA the weights were packed for (") + isa_name(w.isa()) + ")");
   if (M == 0) return;
   check_not_null(fn, "a", a);
   check_not_null(fn, "c", c);

@@ -10,7 +10,9 @@
 // mult[n] is mult[0] unless per_channel. Fused ReLU / ReLU6 / clamp are qmin / qmax.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "kernels/qtype.h"
 
@@ -35,6 +37,10 @@ inline size_t output_kind_size(OutputKind k) { return k == OutputKind::u8 || k =
 inline const char* output_kind_name(OutputKind k) {
   return k == OutputKind::s32 ? "s32" : k == OutputKind::u8 ? "u8" : k == OutputKind::s8 ? "s8" : "f32";
 }
+
+// Checks a stage for N output columns (multipliers finite and > 0, zero point and clamp in the output type's
+// range, the bias the formula takes); qjit::Error names `fn`.
+void check_output_stage(std::string_view fn, const OutputStage& out, size_t N);
 
 // Requantized output with the full range of the type.
 OutputStage requantize_stage(OutputKind kind, RequantFormula formula, const float* multiplier, bool per_channel,
