@@ -2,6 +2,10 @@
 
 #include <cmath>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace qjit {
 
 void check_scale(std::string_view fn, std::string_view arg, double scale) {
@@ -35,8 +39,20 @@ void check_at_least(std::string_view fn, std::string_view arg, size_t value, std
 
 void check_positive_finite(std::string_view fn, std::string_view name, const float* v, size_t n) {
   constexpr float kMax = 3.402823466e38f;
+  // 0 < v <= FLT_MAX is false for NaN too. Four at a time with SSE2 (in every x86-64), as GCC -O2 leaves the
+  // scalar loop alone.
+  size_t i = 0;
   bool bad = false;
-  for (size_t i = 0; i < n; ++i) bad |= (v[i] <= 0.0f) | (v[i] > kMax) | (v[i] != v[i]);
+#if defined(__SSE2__)
+  const __m128 zero = _mm_setzero_ps(), max = _mm_set1_ps(kMax);
+  __m128 ok = _mm_castsi128_ps(_mm_set1_epi32(-1));
+  for (; i + 4 <= n; i += 4) {
+    const __m128 x = _mm_loadu_ps(v + i);
+    ok = _mm_and_ps(ok, _mm_and_ps(_mm_cmpgt_ps(x, zero), _mm_cmple_ps(x, max)));
+  }
+  bad = _mm_movemask_ps(ok) != 0xf;
+#endif
+  for (; i < n; ++i) bad |= !(v[i] > 0.0f && v[i] <= kMax);
   if (!bad) return;
   for (size_t i = 0; i < n; ++i)
     check_arg(std::isfinite(v[i]) && v[i] > 0, fn, ArgAt{name, i}, v[i], "must be finite and > 0");
