@@ -117,106 +117,89 @@ void run_per_channel(EltwiseOp op, const void* in, void* out, size_t outer, size
 
 }  // namespace
 
-void quantize_per_tensor(const float* x, void* q, size_t n, QType type, float scale, int32_t zero_point,
-                         const Exec& exec) {
-  constexpr const char* fn = "quantize_per_tensor";
-  check_common(fn, x, q, n, exec);
+namespace {
+
+// The per-tensor entry points: checks, then the reference (scalar path) or the JIT kernel over shares of [0, n).
+void run_per_tensor(const char* fn, EltwiseOp op, const void* in, void* out, size_t n, QType type, float scale,
+                    int32_t zero_point, const Exec& exec) {
+  const bool quant = op == EltwiseOp::quantize;
+  check_common(fn, in, out, n, exec);
   check_scale(fn, "scale", scale);
   check_int_zero_point(fn, "zero_point", zero_point, type);
   VerboseOp v;
-  if (exec.isa == Isa::scalar) {
-    detail::for_each_share(exec, n, detail::kEltwiseMinPerShare, 64, [&](size_t b, size_t e) {
-      ref::quantize_per_tensor(x + b, static_cast<char*>(q) + b * qtype_size(type), e - b, type, scale, zero_point);
-    });
-    if (v.on()) v.done(fn, isa_name(exec.isa), "reference", shape_n(n));
-    return;
-  }
-  const float inv = 1.0f / scale;
-  const JitCode& code = detail::eltwise_code(desc_of(EltwiseOp::quantize, exec.isa, type, false, false));
+  const size_t in_bytes = quant ? 4 : qtype_size(type), out_bytes = quant ? qtype_size(type) : 4;
+  const JitCode* code =
+      exec.isa == Isa::scalar ? nullptr : &detail::eltwise_code(desc_of(op, exec.isa, type, false, false));
+  const float kernel_scale = quant ? 1.0f / scale : scale;  // the quantize kernel multiplies by 1/scale, as ATen
   EltwiseArgs a;
-  a.src = x;
-  a.dst = q;
-  a.scale = &inv;
+  a.src = in;
+  a.dst = out;
+  a.scale = &kernel_scale;
   a.zero_point = &zero_point;
-  const EltwiseLayout layout{4, qtype_size(type)};
+  const EltwiseLayout layout{in_bytes, out_bytes};
   detail::for_each_share(exec, n, detail::kEltwiseMinPerShare, 64, [&](size_t b, size_t e) {
-    detail::run_eltwise(code, EltwiseDesc::block(exec.isa), a, b, e, layout);
+    if (code) {
+      detail::run_eltwise(*code, EltwiseDesc::block(exec.isa), a, b, e, layout);
+      return;
+    }
+    const char* src = static_cast<const char*>(in) + b * in_bytes;
+    char* dst = static_cast<char*>(out) + b * out_bytes;
+    if (quant)
+      ref::quantize_per_tensor(reinterpret_cast<const float*>(src), dst, e - b, type, scale, zero_point);
+    else
+      ref::dequantize_per_tensor(src, reinterpret_cast<float*>(dst), e - b, type, scale, zero_point);
   });
-  if (v.on()) v.done(fn, isa_name(exec.isa), code.name(), shape_n(n));
+  if (v.on()) v.done(fn, isa_name(exec.isa), code ? code->name() : "reference", shape_n(n));
+}
+
+// The per-channel entry points: checks, then run_per_channel.
+void per_channel_entry(const char* fn, EltwiseOp op, const void* in, void* out, size_t outer, size_t channels,
+                       size_t inner, QType type, const float* scales, const void* zero_points, bool float_zp,
+                       const Exec& exec) {
+  check_common(fn, in, out, outer * channels * inner, exec);
+  check_per_channel(fn, scales, zero_points, channels, type, float_zp);
+  VerboseOp v;
+  if (outer * channels * inner > 0)
+    run_per_channel(op, in, out, outer, channels, inner, type, scales, zero_points, float_zp, exec);
+  if (v.on()) v.done(fn, isa_name(exec.isa), "eltwise", shape_pc(outer, channels, inner));
+}
+
+}  // namespace
+
+void quantize_per_tensor(const float* x, void* q, size_t n, QType type, float scale, int32_t zero_point,
+                         const Exec& exec) {
+  run_per_tensor("quantize_per_tensor", EltwiseOp::quantize, x, q, n, type, scale, zero_point, exec);
+}
+
+void dequantize_per_tensor(const void* q, float* x, size_t n, QType type, float scale, int32_t zero_point,
+                           const Exec& exec) {
+  run_per_tensor("dequantize_per_tensor", EltwiseOp::dequantize, q, x, n, type, scale, zero_point, exec);
 }
 
 void quantize_per_channel(const float* x, void* q, size_t outer, size_t channels, size_t inner, QType type,
                           const float* scales, const int32_t* zero_points, const Exec& exec) {
-  constexpr const char* fn = "quantize_per_channel";
-  check_common(fn, x, q, outer * channels * inner, exec);
-  check_per_channel(fn, scales, zero_points, channels, type, false);
-  VerboseOp v;
-  if (outer * channels * inner > 0)
-    run_per_channel(EltwiseOp::quantize, x, q, outer, channels, inner, type, scales, zero_points, false, exec);
-  if (v.on()) v.done(fn, isa_name(exec.isa), "eltwise", shape_pc(outer, channels, inner));
+  per_channel_entry("quantize_per_channel", EltwiseOp::quantize, x, q, outer, channels, inner, type, scales,
+                    zero_points, false, exec);
 }
 
 void quantize_per_channel_float_qparams(const float* x, void* q, size_t outer, size_t channels, size_t inner,
                                         QType type, const float* scales, const float* zero_points,
                                         const Exec& exec) {
-  constexpr const char* fn = "quantize_per_channel_float_qparams";
-  check_common(fn, x, q, outer * channels * inner, exec);
-  check_per_channel(fn, scales, zero_points, channels, type, true);
-  VerboseOp v;
-  if (outer * channels * inner > 0)
-    run_per_channel(EltwiseOp::quantize, x, q, outer, channels, inner, type, scales, zero_points, true, exec);
-  if (v.on()) v.done(fn, isa_name(exec.isa), "eltwise", shape_pc(outer, channels, inner));
-}
-
-void dequantize_per_tensor(const void* q, float* x, size_t n, QType type, float scale, int32_t zero_point,
-                           const Exec& exec) {
-  constexpr const char* fn = "dequantize_per_tensor";
-  check_common(fn, q, x, n, exec);
-  check_scale(fn, "scale", scale);
-  check_int_zero_point(fn, "zero_point", zero_point, type);
-  VerboseOp v;
-  if (exec.isa == Isa::scalar) {
-    detail::for_each_share(exec, n, detail::kEltwiseMinPerShare, 64, [&](size_t b, size_t e) {
-      ref::dequantize_per_tensor(static_cast<const char*>(q) + b * qtype_size(type), x + b, e - b, type, scale,
-                                 zero_point);
-    });
-    if (v.on()) v.done(fn, isa_name(exec.isa), "reference", shape_n(n));
-    return;
-  }
-  const JitCode& code = detail::eltwise_code(desc_of(EltwiseOp::dequantize, exec.isa, type, false, false));
-  EltwiseArgs a;
-  a.src = q;
-  a.dst = x;
-  a.scale = &scale;
-  a.zero_point = &zero_point;
-  const EltwiseLayout layout{qtype_size(type), 4};
-  detail::for_each_share(exec, n, detail::kEltwiseMinPerShare, 64, [&](size_t b, size_t e) {
-    detail::run_eltwise(code, EltwiseDesc::block(exec.isa), a, b, e, layout);
-  });
-  if (v.on()) v.done(fn, isa_name(exec.isa), code.name(), shape_n(n));
+  per_channel_entry("quantize_per_channel_float_qparams", EltwiseOp::quantize, x, q, outer, channels, inner, type,
+                    scales, zero_points, true, exec);
 }
 
 void dequantize_per_channel(const void* q, float* x, size_t outer, size_t channels, size_t inner, QType type,
                             const float* scales, const int32_t* zero_points, const Exec& exec) {
-  constexpr const char* fn = "dequantize_per_channel";
-  check_common(fn, q, x, outer * channels * inner, exec);
-  check_per_channel(fn, scales, zero_points, channels, type, false);
-  VerboseOp v;
-  if (outer * channels * inner > 0)
-    run_per_channel(EltwiseOp::dequantize, q, x, outer, channels, inner, type, scales, zero_points, false, exec);
-  if (v.on()) v.done(fn, isa_name(exec.isa), "eltwise", shape_pc(outer, channels, inner));
+  per_channel_entry("dequantize_per_channel", EltwiseOp::dequantize, q, x, outer, channels, inner, type, scales,
+                    zero_points, false, exec);
 }
 
 void dequantize_per_channel_float_qparams(const void* q, float* x, size_t outer, size_t channels, size_t inner,
                                           QType type, const float* scales, const float* zero_points,
                                           const Exec& exec) {
-  constexpr const char* fn = "dequantize_per_channel_float_qparams";
-  check_common(fn, q, x, outer * channels * inner, exec);
-  check_per_channel(fn, scales, zero_points, channels, type, true);
-  VerboseOp v;
-  if (outer * channels * inner > 0)
-    run_per_channel(EltwiseOp::dequantize, q, x, outer, channels, inner, type, scales, zero_points, true, exec);
-  if (v.on()) v.done(fn, isa_name(exec.isa), "eltwise", shape_pc(outer, channels, inner));
+  per_channel_entry("dequantize_per_channel_float_qparams", EltwiseOp::dequantize, q, x, outer, channels, inner,
+                    type, scales, zero_points, true, exec);
 }
 
 }  // namespace qjit
