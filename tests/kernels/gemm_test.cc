@@ -6,6 +6,8 @@
 #include <tuple>
 
 #include "base/error.h"
+#include "jit/code_cache.h"
+#include "jit/gemm_desc.h"
 #include "kernels/gemm.h"
 #include "tests/kernels/gemm_tester.h"
 #include "tests/support/isa_sweep.h"
@@ -127,6 +129,26 @@ TEST(Gemm, CallerPartitionSharesTogetherComputeTheWholeResult) {
       EXPECT_EQ(got, want) << "M=" << M << " N=" << N << " shares=" << count;
     }
   }
+}
+
+TEST(Gemm, NewShapesReuseTheCachedMicrokernels) {
+  // The cache is keyed by the microkernel (tile rows, K % 4, partial panel width, output stage), not the problem:
+  // shapes that differ only in whole tiles, whole panels and whole k groups generate nothing new.
+  if (!cpu_has(Isa::avx2)) GTEST_SKIP() << "needs a JIT path";
+  const Isa isa = max_isa();
+  auto run = [&](size_t M, size_t N, size_t K) {
+    std::vector<uint8_t> a(M * K, 7);
+    std::vector<int8_t> b(K * N, 3);
+    const PackedWeights w(b.data(), WeightOrder::k_by_n, K, N, {}, nullptr, isa);
+    std::vector<int32_t> c(M * N);
+    gemm(a.data(), K, 1, M, w, c.data(), N, OutputStage{}, Exec{isa, nullptr, 1});
+  };
+  run(12, 64, 32);
+  const size_t generated = CodeCache<GemmUkernelDesc>::instance().size();
+  for (size_t m : {6, 18, 60})
+    for (size_t n : {128, 192})  // whole panels on every path (16 or 64 wide)
+      for (size_t k : {8, 64, 512}) run(m, n, k);
+  EXPECT_EQ(CodeCache<GemmUkernelDesc>::instance().size(), generated);
 }
 
 TEST(Gemm, BadArgumentsThrowErrorsNamingTheArgument) {
