@@ -1,0 +1,100 @@
+#include "kernels/conv_transpose_desc.h"
+
+#include "base/error.h"
+
+namespace qjit {
+
+namespace {
+
+// As in ConvDesc: large enough for any real layer, small enough that products of a few of them cannot overflow.
+constexpr int64_t kMaxSize = int64_t{1} << 24;
+
+std::string dims_text(const std::array<int64_t, 3>& v, int dims) {
+  std::string s;
+  for (int i = 3 - dims; i < 3; ++i) s.append(i == 3 - dims ? "" : "x").append(std::to_string(v[i]));
+  return s;
+}
+
+}  // namespace
+
+void ConvTransposeDesc::validate(std::string_view fn) const {
+  check_arg(spatial_dims >= 1 && spatial_dims <= 3, fn, "spatial_dims", spatial_dims, "must be 1, 2 or 3");
+  check_arg(batch >= 0 && batch <= kMaxSize, fn, "batch", batch, "must be in [0, 2^24]");
+  check_arg(in_channels > 0 && in_channels <= kMaxSize, fn, "in_channels", in_channels, "must be in [1, 2^24]");
+  check_arg(out_channels > 0 && out_channels <= kMaxSize, fn, "out_channels", out_channels, "must be in [1, 2^24]");
+  check_arg(groups > 0, fn, "groups", groups, "must be > 0");
+  check_arg(in_channels % groups == 0, fn, "in_channels", in_channels,
+            "must be a multiple of groups (" + std::to_string(groups) + ")");
+  check_arg(out_channels % groups == 0, fn, "out_channels", out_channels,
+            "must be a multiple of groups (" + std::to_string(groups) + ")");
+  const int first = 3 - spatial_dims;
+  for (size_t i = 0; i < 3; ++i) {
+    if (static_cast<int>(i) < first) {
+      const std::string why = "must be at its default for a conv_transpose" + std::to_string(spatial_dims) + "d";
+      check_arg(input[i] == 1, fn, ArgAt{"input", i}, input[i], why + " (1)");
+      check_arg(kernel[i] == 1, fn, ArgAt{"kernel", i}, kernel[i], why + " (1)");
+      check_arg(stride[i] == 1, fn, ArgAt{"stride", i}, stride[i], why + " (1)");
+      check_arg(padding[i] == 0, fn, ArgAt{"padding", i}, padding[i], why + " (0)");
+      check_arg(output_padding[i] == 0, fn, ArgAt{"output_padding", i}, output_padding[i], why + " (0)");
+      check_arg(dilation[i] == 1, fn, ArgAt{"dilation", i}, dilation[i], why + " (1)");
+      continue;
+    }
+    check_arg(input[i] > 0 && input[i] <= kMaxSize, fn, ArgAt{"input", i}, input[i], "must be in [1, 2^24]");
+    check_arg(kernel[i] > 0 && kernel[i] <= kMaxSize, fn, ArgAt{"kernel", i}, kernel[i], "must be in [1, 2^24]");
+    check_arg(stride[i] > 0 && stride[i] <= kMaxSize, fn, ArgAt{"stride", i}, stride[i], "must be in [1, 2^24]");
+    check_arg(padding[i] >= 0 && padding[i] <= kMaxSize, fn, ArgAt{"padding", i}, padding[i], "must be in [0, 2^24]");
+    check_arg(dilation[i] > 0 && dilation[i] <= kMaxSize, fn, ArgAt{"dilation", i}, dilation[i], "must be in [1, 2^24]");
+    check_arg(output_padding[i] >= 0, fn, ArgAt{"output_padding", i}, output_padding[i], "must be >= 0");
+    // PyTorch's rule: otherwise the extra pixels would not be reachable by any input pixel's taps in a way the
+    // forward convolution could have produced.
+    check_arg(output_padding[i] < stride[i] || output_padding[i] < dilation[i], fn, ArgAt{"output_padding", i},
+              output_padding[i],
+              "must be smaller than stride (" + std::to_string(stride[i]) + ") or dilation (" +
+                  std::to_string(dilation[i]) + ")");
+    const int64_t out = (input[i] - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel[i] - 1) +
+                        output_padding[i] + 1;
+    check_arg(out > 0, fn, ArgAt{"padding", i}, padding[i],
+              "removes the whole output: output size " + std::to_string(out) + " would be <= 0");
+    check_arg(out <= kMaxSize * 64, fn, ArgAt{"output", i}, out, "must be <= 2^30");
+  }
+  check_arg(input[0] * input[1] <= kMaxSize * 64 && input[0] * input[1] * input[2] <= kMaxSize * 64, fn, "input",
+            dims_text(input, spatial_dims), "more than 2^30 pixels per image");
+  const auto o = output();
+  check_arg(o[0] * o[1] <= kMaxSize * 64 && o[0] * o[1] * o[2] <= kMaxSize * 64, fn, "output",
+            dims_text(o, spatial_dims), "more than 2^30 pixels per image");
+}
+
+std::array<int64_t, 3> ConvTransposeDesc::output() const {
+  std::array<int64_t, 3> o{};
+  for (size_t i = 0; i < 3; ++i)
+    o[i] = (input[i] - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel[i] - 1) + output_padding[i] + 1;
+  return o;
+}
+
+size_t ConvTransposeDesc::output_pixels() const {
+  const auto o = output();
+  return static_cast<size_t>(batch) * static_cast<size_t>(o[0] * o[1] * o[2]);
+}
+
+size_t ConvTransposeDesc::input_pixels() const {
+  return static_cast<size_t>(batch) * static_cast<size_t>(input[0] * input[1] * input[2]);
+}
+
+ConvTransposeWeightShape ConvTransposeDesc::weight_shape() const {
+  ConvTransposeWeightShape s;
+  s.in_channels = static_cast<size_t>(in_channels);
+  s.out_channels = static_cast<size_t>(out_channels);
+  s.groups = static_cast<size_t>(groups);
+  for (size_t i = 0; i < 3; ++i) s.kernel[i] = static_cast<size_t>(kernel[i]);
+  return s;
+}
+
+std::string ConvTransposeDesc::describe() const {
+  return std::to_string(spatial_dims) + "d:n=" + std::to_string(batch) + ":c=" + std::to_string(in_channels) +
+         ":oc=" + std::to_string(out_channels) + ":g=" + std::to_string(groups) +
+         ":in=" + dims_text(input, spatial_dims) + ":k=" + dims_text(kernel, spatial_dims) +
+         ":s=" + dims_text(stride, spatial_dims) + ":p=" + dims_text(padding, spatial_dims) +
+         ":op=" + dims_text(output_padding, spatial_dims) + ":d=" + dims_text(dilation, spatial_dims);
+}
+
+}  // namespace qjit
