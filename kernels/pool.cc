@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "kernels/reference/pool_ref.h"
 
@@ -80,14 +79,14 @@ int64_t adaptive_end_index(int64_t o, int64_t out, int64_t in) {
 
 void max_pool_nhwc(const PoolDesc& d, QType t, const void* x, void* y, Isa isa) {
 #if defined(__x86_64__)
-  if (use_avx2(isa) && d.channels >= 32) return detail::max_pool_nhwc_avx2(d, t, x, y);
+  if (use_avx2(isa) && d.channels >= 16) return detail::max_pool_nhwc_avx2(d, t, x, y);
 #endif
   ref::max_pool_nhwc(d, t, x, y);
 }
 
 void avg_pool_nhwc(const PoolDesc& d, const AvgPoolParams& p, QType t, const void* x, void* y, Isa isa) {
 #if defined(__x86_64__)
-  if (use_avx2(isa) && d.channels >= 32) return detail::avg_pool_nhwc_avx2(d, p, t, x, y);
+  if (use_avx2(isa) && d.channels >= 8) return detail::avg_pool_nhwc_avx2(d, p, t, x, y);
 #endif
   ref::avg_pool_nhwc(d, p, t, x, y);
 }
