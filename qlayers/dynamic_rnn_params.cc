@@ -77,11 +77,12 @@ namespace {
 
 void gates(const DynamicRnnCellParams& p, const float* gi, const float* gh, size_t ldg, const float* h,
            const float* c, float* h_out, size_t ldh, float* c_out, size_t B, size_t H) {
+  const Isa isa = p.ih().isa();
   switch (p.mode()) {
-    case RnnMode::lstm: lstm_cell_gates(gi, gh, ldg, c, h_out, ldh, c_out, B, H); break;
-    case RnnMode::gru: gru_cell_gates(gi, gh, ldg, h, h_out, ldh, B, H); break;
-    case RnnMode::rnn_tanh: rnn_cell_gates(gi, gh, ldg, false, h_out, ldh, B, H); break;
-    case RnnMode::rnn_relu: rnn_cell_gates(gi, gh, ldg, true, h_out, ldh, B, H); break;
+    case RnnMode::lstm: lstm_cell_gates(gi, gh, ldg, c, h_out, ldh, c_out, B, H, isa); break;
+    case RnnMode::gru: gru_cell_gates(gi, gh, ldg, h, h_out, ldh, B, H, isa); break;
+    case RnnMode::rnn_tanh: rnn_cell_gates(gi, gh, ldg, false, h_out, ldh, B, H, isa); break;
+    case RnnMode::rnn_relu: rnn_cell_gates(gi, gh, ldg, true, h_out, ldh, B, H, isa); break;
   }
 }
 
