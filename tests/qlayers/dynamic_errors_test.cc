@@ -133,5 +133,14 @@ TEST(DynamicErrors, CellsRejectWrongInputAndHiddenShapes) {
   expect_error([&] { r.set_weight_bias(qweight(2, 3), qweight(2, 2), Tensor(), Tensor()); }, {"bias_ih", "bias=true"});
 }
 
+TEST(DynamicErrors, OneTensorForwardOfMultiOutputModulesThrowsNamingTheModule) {
+  nnqd::LSTM lstm(3, 2);
+  nnqd::LSTMCell cell(3, 2);
+  nn::Module& a = lstm;
+  nn::Module& b = cell;
+  expect_error([&] { a(zeros({4, 1, 3})); }, {"LSTM"});
+  expect_error([&] { b(zeros({1, 3})); }, {"LSTMCell"});
+}
+
 }  // namespace
 }  // namespace qjit
