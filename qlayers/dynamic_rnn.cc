@@ -146,7 +146,9 @@ std::tuple<Tensor, Tensor, Tensor> RNNBase::run(const Tensor& x, const Tensor& h
   Tensor h_n = state(h0, "h_0");
   Tensor c_n = lstm ? state(c0, "c_0") : Tensor();
   const RequantFormula formula = requant_formula();
-  RnnScratch scratch;
+  // Per thread, kept between calls: after the first call with a shape a forward allocates only tensors (its
+  // outputs and the sequence between layers), not its GEMM and gate buffers.
+  thread_local RnnScratch scratch;
   Tensor layer_in = xs;
   for (int64_t l = 0; l < num_layers_; ++l) {
     Tensor layer_out = empty({T, B, D * H});

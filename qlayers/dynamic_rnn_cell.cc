@@ -100,7 +100,8 @@ std::pair<Tensor, Tensor> RNNCellBase::run(const Tensor& x, const Tensor& hx, co
   const Tensor xc = x.contiguous();
   Tensor h_out = empty(state_shape);
   Tensor c_out = lstm ? empty(state_shape) : Tensor();
-  RnnScratch scratch;
+  // Per thread, kept between calls: after the first call with a shape a forward allocates only its outputs.
+  thread_local RnnScratch scratch;
   run_rnn_cell(*params_, xc.data_ptr<float>(), static_cast<size_t>(B), h.data_ptr<float>(),
                lstm ? c.data_ptr<float>() : nullptr, h_out.data_ptr<float>(), lstm ? c_out.data_ptr<float>() : nullptr,
                requant_formula(), scratch);

@@ -18,7 +18,8 @@ Tensor run_linear(std::string_view fn, const Tensor& x, const DynamicLinearPacke
   out_sizes.back() = packed.out_features();
   Tensor y = empty(out_sizes);
   const size_t M = static_cast<size_t>(x.numel() / packed.in_features());
-  DynamicLinearScratch scratch;
+  // Per thread, kept between calls: after the first call with a shape a forward allocates only its output.
+  thread_local DynamicLinearScratch scratch;
   packed.run(xc.data_ptr<float>(), M, y.data_ptr<float>(), static_cast<size_t>(packed.out_features()), reduce_range,
              requant_formula(), scratch);
   return y;
