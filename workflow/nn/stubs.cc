@@ -1,0 +1,16 @@
+#include "workflow/nn/stubs.h"
+
+#include "base/error.h"
+
+namespace qjit::nn {
+
+QuantWrapper::QuantWrapper(std::shared_ptr<Module> module) {
+  check_arg(module != nullptr, "nn.QuantWrapper", "module", "null", "must be a module");
+  register_module("quant", std::make_shared<QuantStub>(module->qconfig));
+  register_module("dequant", std::make_shared<DeQuantStub>(module->qconfig));
+  register_module("module", std::move(module));
+}
+
+Tensor QuantWrapper::forward(const Tensor& x) { return call("dequant", call("module", call("quant", x))); }
+
+}  // namespace qjit::nn
