@@ -70,22 +70,20 @@ Tensor lookup(std::string_view fn, const RowwiseTable& table, const Tensor& indi
               EmbeddingBagMode mode, const float* psw, bool include_last_offset, EmbeddingOutput output) {
   const Tensor idx = indices.contiguous();
   const auto n = static_cast<size_t>(idx.numel());
-  std::vector<Index> own_offsets;
+  std::vector<Index> own_offsets;  // fixed-length bags only
+  Tensor o;
   const Index* off = nullptr;
   size_t num_offsets = 0;
   if (offsets.defined()) {
-    const Tensor o = offsets.contiguous();
+    o = offsets.contiguous();
     off = o.data_ptr<Index>();
     num_offsets = static_cast<size_t>(o.numel());
-    // o may be a temporary copy: keep its values alive past this scope.
-    own_offsets.assign(off, off + num_offsets);
-    off = own_offsets.data();
   } else {
     // Fixed-length bags: one per row of 2-D indices, one per index for an embedding.
     const size_t len = output == EmbeddingOutput::per_index || idx.dim() == 1 ? 1 : static_cast<size_t>(idx.size(1));
-    num_offsets = len == 0 ? (idx.dim() == 2 ? static_cast<size_t>(idx.size(0)) : 0) : n / len;
-    own_offsets.resize(num_offsets + (include_last_offset ? 1 : 0));
-    for (size_t b = 0; b < own_offsets.size(); ++b) own_offsets[b] = static_cast<Index>(len == 0 ? 0 : b * len);
+    const size_t count = len == 0 ? static_cast<size_t>(idx.size(0)) : n / len;
+    own_offsets.resize(count + (include_last_offset ? 1 : 0));
+    for (size_t b = 0; b < own_offsets.size(); ++b) own_offsets[b] = static_cast<Index>(b * len);
     num_offsets = own_offsets.size();
     off = own_offsets.data();
   }

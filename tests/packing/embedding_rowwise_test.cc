@@ -1,6 +1,7 @@
 // Rowwise embedding tables: layout sizes, prepack corner cases, the table built from quantized values, and its
 // serialization (round trip; truncated, corrupt and foreign blobs are errors).
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <cmath>
 #include <cstring>
@@ -104,6 +105,36 @@ TEST(EmbeddingRowwise, SerializeRoundTripsAndRejectsTruncatedCorruptAndForeignBl
     expect_error([&] { PackedEmbeddingTable::deserialize(foreign.data(), foreign.size()); }, {"magic"});
   }
   expect_error([] { PackedEmbeddingTable::deserialize(nullptr, 0); }, {"data"});
+}
+
+// Rewrites the trailing checksum so that a deliberately altered field gets past it.
+void reseal(std::vector<uint8_t>& blob) {
+  const auto crc = static_cast<uint32_t>(crc32(0L, blob.data(), static_cast<uInt>(blob.size() - 4)));
+  std::memcpy(blob.data() + blob.size() - 4, &crc, 4);
+}
+
+TEST(EmbeddingRowwise, DeserializeRejectsUnknownVersionsBitsAndInconsistentRowsEvenWithAValidChecksum) {
+  const std::vector<uint8_t> blob = sample_table(4).serialize();
+  std::vector<uint8_t> b = blob;
+  b[8] = 2;  // version
+  reseal(b);
+  expect_error([&] { PackedEmbeddingTable::deserialize(b.data(), b.size()); }, {"version = 2", "unsupported"});
+  b = blob;
+  b[12] = 3;  // bits
+  reseal(b);
+  expect_error([&] { PackedEmbeddingTable::deserialize(b.data(), b.size()); }, {"bits = 3"});
+  b = blob;
+  b[16] = 200;  // rows
+  reseal(b);
+  expect_error([&] { PackedEmbeddingTable::deserialize(b.data(), b.size()); }, {"rows = 200"});
+  b = blob;
+  b[b.size() - 5 - 1] ^= 0x10;  // the last row's f16 bias, no longer -zero_point * scale
+  reseal(b);
+  expect_error([&] { PackedEmbeddingTable::deserialize(b.data(), b.size()); }, {"inconsistent"});
+  b = blob;
+  b.insert(b.end() - 4, uint8_t{0});  // a trailing byte
+  reseal(b);
+  expect_error([&] { PackedEmbeddingTable::deserialize(b.data(), b.size()); }, {"trailing"});
 }
 
 }  // namespace
