@@ -7,8 +7,12 @@
 // weight() returns the quantized weight that was set, bit for bit, qparams included; serialize() / deserialize()
 // round-trip a module (versioned, checksummed; truncated or corrupt input is a qjit::Error).
 //
-// Deviation, on purpose: PyTorch's nnq.EmbeddingBag.forward passes mode 0 (sum) to its op whatever `mode` the module
-// was built with; here mode "mean" and "max" do what they say (see qlayers/functional_embedding.h).
+// Deviations, on purpose:
+//  - PyTorch's nnq.EmbeddingBag.forward passes mode 0 (sum) to its op whatever `mode` the module was built with;
+//    here mode "mean" and "max" do what they say (see qlayers/functional_embedding.h).
+//  - PyTorch 1.13's nnq.Embedding with dtype quint4x2 runs the byte lookup over the 4-bit rows (golden case
+//    module_Embedding_quint4x2: a [5, 4] output with values up to 1e16); here it does the 4-bit lookup, equal to the
+//    4-bit embedding bag with one row per bag (tests/qlayers/embedding_golden_test.cc proves both).
 // As in PyTorch, padding_idx, max_norm, norm_type, scale_grad_by_freq and sparse are kept for printing and
 // conversion but do not change the lookup of a quantized table.
 #pragma once

@@ -122,6 +122,16 @@ TEST(QuantizedEmbedding, ForwardHooksRunOnTheBagForward) {
   EXPECT_EQ(calls, 1);
 }
 
+TEST(QuantizedEmbedding, DeepCloneKeepsTypeModeAndTable) {
+  auto bag = nnq::EmbeddingBag::from_quantized(random_qweight(5, 6, DType::quint4x2, 8), "mean", true);
+  const auto copy = std::dynamic_pointer_cast<nnq::EmbeddingBag>(bag->deep_clone());
+  ASSERT_NE(copy, nullptr);
+  EXPECT_EQ(copy->mode(), "mean");
+  EXPECT_TRUE(copy->include_last_offset());
+  const Tensor idx = from_vector(std::vector<int64_t>{4, 0, 3}, {3}), off = from_vector(std::vector<int64_t>{0, 2, 3}, {3});
+  EXPECT_TRUE(same_bits(copy->forward(idx, off), bag->forward(idx, off)));
+}
+
 TEST(QuantizedEmbedding, SerializeRoundTripsWeightsModeAndLastOffsetAndRejectsBadBlobs) {
   const Tensor qw = random_qweight(7, 5, DType::quint4x2, 5);
   const auto bag = nnq::EmbeddingBag::from_quantized(qw, "max", true);
