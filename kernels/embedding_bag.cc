@@ -69,6 +69,9 @@ void check_lookup(const RowwiseTable& t, const Index* indices, size_t num_indice
   }
 }
 
+// Below this many gathered values (indices x dim) a call stays on the calling thread: waking the pool costs more.
+constexpr size_t kParallelWork = size_t{1} << 16;
+
 template <class Index>
 void lookup(const RowwiseTable& t, const Index* indices, size_t num_indices, const Index* offsets, size_t num_offsets,
             const float* psw, const EmbeddingBagDesc& desc, float* out, const Exec& exec) {
@@ -76,20 +79,38 @@ void lookup(const RowwiseTable& t, const Index* indices, size_t num_indices, con
   check_lookup(t, indices, num_indices, offsets, num_offsets, psw, desc, out);
   const bool avx2 = exec.isa == Isa::avx2 || exec.isa == Isa::avx2_vnni || exec.isa == Isa::avx512 ||
                     exec.isa == Isa::avx512_vnni;
-  if (!avx2) {
-    ref::embedding_bag(t, indices, num_indices, offsets, num_offsets, psw, desc, out);
-    return;
-  }
-#if defined(__x86_64__)
   const size_t bags = embedding_bag_count(num_offsets, desc.include_last_offset);
   const size_t row_bytes = t.row_bytes(), vbytes = rowwise_value_bytes(t.bits, t.dim);
-  for (size_t b = 0; b < bags; ++b) {
-    const auto begin = static_cast<size_t>(offsets[b]);
-    const size_t end = b + 1 < num_offsets ? static_cast<size_t>(offsets[b + 1]) : num_indices;
-    detail::embedding_bag_one_avx2(t.bits, t.data, row_bytes, vbytes, t.dim, indices + begin, end - begin,
-                                   psw ? psw + begin : nullptr, static_cast<int>(desc.mode), out + b * t.dim);
-  }
+  // Bags write disjoint output rows, so any split over threads gives the same bits.
+  auto run = [&](size_t b0, size_t b1) {
+    for (size_t b = b0; b < b1; ++b) {
+      const auto begin = static_cast<size_t>(offsets[b]);
+      const size_t end = b + 1 < num_offsets ? static_cast<size_t>(offsets[b + 1]) : num_indices;
+      const float* w = psw ? psw + begin : nullptr;
+      float* o = out + b * t.dim;
+#if defined(__x86_64__)
+      if (avx2) {
+        detail::embedding_bag_one_avx2(t.bits, t.data, row_bytes, vbytes, t.dim, indices + begin, end - begin, w,
+                                       static_cast<int>(desc.mode), o);
+        continue;
+      }
 #endif
+      ref::embedding_bag_one(t, indices + begin, end - begin, w, desc.mode, o);
+    }
+  };
+  if (exec.partition) {
+    const auto [b0, b1] = partition_range(bags, *exec.partition);
+    run(b0, b1);
+    return;
+  }
+  if (exec.threads == 1 || bags < 2 || num_indices * t.dim < kParallelWork) {
+    run(0, bags);
+    return;
+  }
+  parallel_run(exec.threads, [&](Partition p) {
+    const auto [b0, b1] = partition_range(bags, p);
+    run(b0, b1);
+  });
 }
 
 }  // namespace

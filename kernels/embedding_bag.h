@@ -13,7 +13,8 @@
 // one entry more than there are bags) at offsets[num_bags].
 //
 // The scalar path is kernels/reference/embedding_bag_ref.h; the AVX2 path (embedding_bag_avx2.cc, every x86 rung
-// from avx2 up) is bit-exact to it. Runs on the calling thread.
+// from avx2 up) is bit-exact to it. Threads split the bags (Exec: a caller's partition does its share of the bags;
+// otherwise large calls use the default pool unless threads == 1); the bits do not depend on the split.
 // Every argument is checked (qjit::Error naming it and its value): offsets must start at 0, never decrease and
 // stay within num_indices; indices must lie in [0, rows); per_sample_weights only with sum.
 #pragma once

@@ -167,6 +167,28 @@ TEST(EmbeddingBagKernel, IncludeLastOffsetIgnoresIndicesPastTheLastOffsetAndNoOf
   embedding_bag(t.view(), idx.data(), 4, off.data(), 0, nullptr, {}, nullptr);  // no bags, nothing written
 }
 
+TEST(EmbeddingBagKernel, ThreadsAndCallerPartitionsGiveTheSameBitsAsOneThread) {
+  std::mt19937 rng(9);
+  const Table t = random_table(8, 1000, 96, rng);
+  std::uniform_int_distribution<int64_t> pick(0, 999);
+  std::vector<int64_t> idx(4000), off;
+  for (auto& i : idx) i = pick(rng);
+  for (int64_t b = 0; b < 4000; b += 1 + b % 13) off.push_back(b);  // varied lengths, 1 to 13
+  ASSERT_GE(idx.size() * t.dim, size_t{1} << 16) << "large enough to use the pool";
+  testing::for_each_isa([&](Isa isa) {
+    std::vector<float> one(off.size() * 96), pool(off.size() * 96, NAN), parts(off.size() * 96, NAN);
+    embedding_bag(t.view(), idx.data(), idx.size(), off.data(), off.size(), nullptr, {}, one.data(), Exec{isa, nullptr, 1});
+    embedding_bag(t.view(), idx.data(), idx.size(), off.data(), off.size(), nullptr, {}, pool.data(), Exec{isa, nullptr, 0});
+    for (int p = 0; p < 3; ++p) {
+      const Partition part{p, 3};
+      embedding_bag(t.view(), idx.data(), idx.size(), off.data(), off.size(), nullptr, {}, parts.data(),
+                    Exec{isa, &part, 0});
+    }
+    EXPECT_TRUE(same_bits(pool, one));
+    EXPECT_TRUE(same_bits(parts, one));
+  });
+}
+
 TEST(EmbeddingBagKernel, BadArgumentsAreErrorsNamingTheArgumentAndValue) {
   std::mt19937 rng(1);
   const Table t = random_table(8, 4, 3, rng);
