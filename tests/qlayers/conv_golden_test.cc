@@ -9,6 +9,7 @@
 #include "qlayers/conv.h"
 #include "qlayers/engine.h"
 #include "tests/support/golden.h"
+#include "tests/support/isa_sweep.h"
 
 namespace qjit {
 namespace {
@@ -93,6 +94,37 @@ TEST(QConvGolden, ModulesAreBitExactToEachEngineAndWithinOneLsbOfTheOther) {
   EXPECT_EQ(exact, 42u);  // 21 cases x 2 engines
   EXPECT_EQ(cross, 42u);
   EXPECT_EQ(elements, 2u * 15284u);  // the golden README's count of conv output elements, per engine
+}
+
+// The functional op on weights prepacked for each available path gives what the module (best path) gives, under
+// both formulas: the golden agreement holds on every path.
+TEST(QConvGolden, FunctionalOpOnEveryPathEqualsTheModule) {
+  const auto cases = test::load_golden_family("qconv");
+  ASSERT_EQ(cases.size(), 21u);
+  size_t compared = 0;
+  testing::for_each_isa([&](Isa isa) {
+    for (const auto& gc : cases) {
+      SCOPED_TRACE(gc.name);
+      const auto& j = gc.json;
+      const auto m = module_of(j);
+      const auto packed = ConvPackedParams::prepack(test::golden_tensor(j["inputs"]["weight"]), m->bias(), m->stride(),
+                                                    m->padding(), m->dilation(), m->groups(), "test", isa);
+      ASSERT_EQ(packed->isa(), isa);
+      const Tensor x = test::golden_tensor(j["inputs"]["x"]);
+      const bool relu = j["params"].value("relu", false);
+      using Op = Tensor (*)(const Tensor&, const ConvPackedParams&, double, int64_t, RequantFormula);
+      const Op ops[2][3] = {{quantized_conv1d, quantized_conv2d, quantized_conv3d},
+                            {quantized_conv1d_relu, quantized_conv2d_relu, quantized_conv3d_relu}};
+      const Op op = ops[relu][j["params"]["dim"].get<int>() - 1];
+      for (QEngine e : {QEngine::onednn, QEngine::qnnpack}) {
+        EngineGuard guard(e);
+        const Tensor y = op(x, *packed, m->scale, m->zero_point, requant_formula(e));
+        EXPECT_EQ(test::tensor_ints(y), test::tensor_ints((*m)(x))) << engine_name(e);
+        ++compared;
+      }
+    }
+  });
+  EXPECT_EQ(compared, 42u * testing::paths_to_test().size());
 }
 
 }  // namespace

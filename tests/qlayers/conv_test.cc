@@ -205,6 +205,25 @@ TEST(QConv, TruncatedOrCorruptBlobIsAnError) {
   expect_error([&] { nnq::Conv2d::deserialize(linear_like.data(), linear_like.size()); }, {"magic"});
 }
 
+TEST(QConv, ChangingInputScaleBetweenCallsGivesFreshResults) {
+  const Tensor w = test::random_qweight_per_channel({4, 2, 3, 3}, 32);
+  const Tensor b = test::random_bias(4, 33);
+  const auto m = nnq::Conv2d::from_quantized(w, b, 0.05, 128, 1, 1);
+  const Tensor xa = test::random_quint8({1, 2, 5, 5}, 0.02, 128, 34);
+  const Tensor xb = make_per_tensor_quantized_tensor(int_repr(xa), 0.035, 128);
+  const auto ya = tensor_ints((*m)(xa));
+  const auto yb = tensor_ints((*m)(xb));
+  EXPECT_NE(ya, yb);
+  EXPECT_EQ(yb, tensor_ints((*nnq::Conv2d::from_quantized(w, b, 0.05, 128, 1, 1))(xb)));
+  EXPECT_EQ(tensor_ints((*m)(xa)), ya);
+}
+
+TEST(QConv, EmptyBatchGivesAnEmptyOutput) {
+  const auto m = nnq::Conv2d::from_quantized(test::random_qweight({3, 2, 3, 3}, 0.02, 0, 35), Tensor(), 0.1, 5);
+  const Tensor y = (*m)(test::random_quint8({0, 2, 5, 5}, 0.1, 0, 1));
+  EXPECT_EQ(y.sizes(), (std::vector<int64_t>{0, 3, 3, 3}));
+}
+
 TEST(QConv, BadInputsAreErrorsNamingTheArgument) {
   const auto m = nnq::Conv2d::from_quantized(test::random_qweight({4, 3, 3, 3}, 0.02, 0, 30), test::random_bias(4, 31), 0.1, 5);
   // Input dtype / scheme / rank / channels / size.

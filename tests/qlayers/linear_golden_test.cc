@@ -10,6 +10,7 @@
 #include "qlayers/linear.h"
 #include "qlayers/quantize.h"
 #include "tests/support/golden.h"
+#include "tests/support/isa_sweep.h"
 
 namespace qjit {
 namespace {
@@ -67,6 +68,33 @@ TEST(QLinearGolden, ModulesAreBitExactToEachEngineAndWithinOneLsbOfTheOther) {
   EXPECT_EQ(exact, 21u);  // 10 cases x 2 engines + the asymmetric case under qnnpack
   EXPECT_EQ(cross, 21u);
   EXPECT_EQ(elements, 2u * 2733u + 32u);  // README's 2,733 elements of both engines + asym_weight_pt's 32 (qnnpack)
+}
+
+// The functional op on weights prepacked for each available path gives what the module (best path) gives, under
+// both formulas: the golden agreement holds on every path.
+TEST(QLinearGolden, FunctionalOpOnEveryPathEqualsTheModule) {
+  const auto cases = test::load_golden_family("qlinear");
+  ASSERT_EQ(cases.size(), 11u);
+  size_t compared = 0;
+  testing::for_each_isa([&](Isa isa) {
+    for (const auto& gc : cases) {
+      SCOPED_TRACE(gc.name);
+      const auto& j = gc.json;
+      const auto m = module_of(j);
+      const auto packed = LinearPackedParams::prepack(test::golden_tensor(j["inputs"]["weight"]), m->bias(), isa);
+      ASSERT_EQ(packed->isa(), isa);
+      const Tensor x = test::golden_tensor(j["inputs"]["x"]);
+      const bool relu = j["params"].value("relu", false);
+      for (QEngine e : {QEngine::onednn, QEngine::qnnpack}) {
+        EngineGuard guard(e);
+        const Tensor y = relu ? quantized_linear_relu(x, *packed, m->scale, m->zero_point)
+                              : quantized_linear(x, *packed, m->scale, m->zero_point);
+        EXPECT_EQ(test::tensor_ints(y), test::tensor_ints((*m)(x))) << engine_name(e);
+        ++compared;
+      }
+    }
+  });
+  EXPECT_EQ(compared, 22u * testing::paths_to_test().size());
 }
 
 }  // namespace

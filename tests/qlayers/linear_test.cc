@@ -173,6 +173,34 @@ TEST(QLinear, FunctionalOpTakesPrepackedWeightsAndAnExplicitFormula) {
   for (int64_t v : tensor_ints(y)) EXPECT_GE(v, 130);
 }
 
+// The requantization constants are cached for the last input scale: a call with another scale (or engine) must
+// not reuse them.
+TEST(QLinear, ChangingInputScaleOrEngineBetweenCallsGivesFreshResults) {
+  const Tensor w = test::random_qweight_per_channel({6, 9}, 24);
+  const Tensor b = test::random_bias(6, 25);
+  const auto m = nnq::Linear::from_quantized(w, b, 0.05, 128);
+  const Tensor xa = test::random_quint8({5, 9}, 0.02, 128, 26);
+  const Tensor xb = make_per_tensor_quantized_tensor(int_repr(xa), 0.035, 128);
+  const auto ya = tensor_ints((*m)(xa));
+  const auto yb = tensor_ints((*m)(xb));
+  EXPECT_NE(ya, yb);
+  EXPECT_EQ(yb, tensor_ints((*nnq::Linear::from_quantized(w, b, 0.05, 128))(xb)));
+  EXPECT_EQ(tensor_ints((*m)(xa)), ya);
+  std::vector<int64_t> yq;
+  {
+    EngineGuard guard(QEngine::qnnpack);
+    yq = tensor_ints((*m)(xa));
+  }
+  EXPECT_EQ(yq, tensor_ints(quantized_linear(xa, *linear_prepack(w, b), 0.05, 128, RequantFormula::qnnpack)));
+  EXPECT_EQ(tensor_ints((*m)(xa)), ya);
+}
+
+TEST(QLinear, EmptyBatchGivesAnEmptyOutput) {
+  const auto m = nnq::Linear::from_quantized(test::random_qweight({3, 4}, 0.02, 0, 27), Tensor(), 0.1, 5);
+  const Tensor y = (*m)(test::random_quint8({0, 4}, 0.1, 0, 1));
+  EXPECT_EQ(y.sizes(), (std::vector<int64_t>{0, 3}));
+}
+
 TEST(QLinear, BadInputsAreErrorsNamingTheArgument) {
   const auto m = nnq::Linear::from_quantized(test::random_qweight({3, 4}, 0.02, 0, 22), test::random_bias(3, 23), 0.1, 5);
   // Input dtype / scheme / shape.
