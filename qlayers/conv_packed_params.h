@@ -59,6 +59,8 @@ class ConvPackedParams {
   std::vector<uint8_t> serialize() const;
   static std::shared_ptr<const ConvPackedParams> deserialize(const uint8_t* data, size_t size);
 
+  // Used by prepack() and deserialize(), which check the geometry and that the quantizer describes the packed
+  // qparams.
   ConvPackedParams(int spatial_dims, PackedConvWeights packed, std::shared_ptr<const Quantizer> quantizer,
                    std::vector<int64_t> stride, std::vector<int64_t> padding, std::vector<int64_t> dilation)
       : spatial_dims_(spatial_dims),

@@ -45,6 +45,7 @@ class LinearPackedParams {
   std::vector<uint8_t> serialize() const;
   static std::shared_ptr<const LinearPackedParams> deserialize(const uint8_t* data, size_t size);
 
+  // Used by prepack() and deserialize(), which check that the quantizer describes the packed qparams.
   LinearPackedParams(PackedWeights packed, std::shared_ptr<const Quantizer> quantizer)
       : packed_(std::move(packed)), quantizer_(std::move(quantizer)) {}
 
