@@ -1,8 +1,10 @@
 #include "packing/packed_conv_weights.h"
 
 #include <string>
+#include <utility>
 
 #include "base/error.h"
+#include "packing/blob.h"
 
 namespace qjit {
 
@@ -96,6 +98,79 @@ std::string PackedConvWeights::describe() const {
          ":g=" + std::to_string(shape_.groups) + ":k=" + std::to_string(shape_.kernel[0]) + "x" +
          std::to_string(shape_.kernel[1]) + "x" + std::to_string(shape_.kernel[2]) + ":K=" + std::to_string(shape_.K()) +
          ":layout=" + dot_kind_name(L.dot) + ":nr=" + std::to_string(L.nr);
+}
+
+}  // namespace qjit
+
+namespace qjit {
+
+// ---- Serialization -------------------------------------------------------------------------------------------
+// "QJITPCW\0" | u32 version | u64 OC, C, G, kD, kH, kW | u64 n_scales, n_zps, n_bias | f64 scales |
+// i32 zero points | f32 bias | i8 weights in PyTorch layout | u32 crc32 of everything before it.
+// The weights are stored unpacked: the packed form depends on the ISA (one PackedWeights per group, possibly a
+// depthwise copy) and is rebuilt on load anyway, as PackedWeights::deserialize does.
+
+namespace {
+constexpr char kConvMagic[8] = {'Q', 'J', 'I', 'T', 'P', 'C', 'W', 0};
+constexpr uint32_t kConvVersion = 1;
+}  // namespace
+
+std::vector<uint8_t> PackedConvWeights::serialize() const {
+  BlobWriter w(kConvMagic);
+  w.put(kConvVersion);
+  for (size_t v : {shape_.out_channels, shape_.in_channels, shape_.groups, shape_.kernel[0], shape_.kernel[1],
+                   shape_.kernel[2]})
+    w.put(static_cast<uint64_t>(v));
+  w.put(static_cast<uint64_t>(qparams_.scales.size()));
+  w.put(static_cast<uint64_t>(qparams_.zero_points.size()));
+  w.put(static_cast<uint64_t>(bias_.size()));
+  w.put_bytes(qparams_.scales.data(), qparams_.scales.size() * sizeof(double));
+  w.put_bytes(qparams_.zero_points.data(), qparams_.zero_points.size() * sizeof(int32_t));
+  w.put_bytes(bias_.data(), bias_.size() * sizeof(float));
+  const std::vector<int8_t> weights = unpack();
+  w.put_bytes(weights.data(), weights.size());
+  return w.finish();
+}
+
+PackedConvWeights PackedConvWeights::deserialize(const uint8_t* data, size_t size, Isa isa) {
+  constexpr const char* fn = "PackedConvWeights::deserialize";
+  check_isa_available(fn, isa);
+  BlobReader r(fn, data, size, kConvMagic, "a qjit packed-conv-weights blob");
+  const uint32_t version = r.get<uint32_t>("version");
+  check_arg(version == kConvVersion, fn, "version", version, "unsupported (this build reads version 1)");
+  // Bound every number before multiplying any two, so that a forged header cannot overflow a size computation;
+  // the constructor checks the rest of the shape (divisibility, K <= 2^24).
+  constexpr uint64_t kMax = uint64_t{1} << 24;
+  ConvWeightShape shape;
+  const char* names[6] = {"out_channels", "in_channels", "groups", "kernel[0]", "kernel[1]", "kernel[2]"};
+  size_t* fields[6] = {&shape.out_channels, &shape.in_channels, &shape.groups,
+                       &shape.kernel[0],    &shape.kernel[1],    &shape.kernel[2]};
+  for (int i = 0; i < 6; ++i) {
+    const uint64_t v = r.get<uint64_t>(names[i]);
+    check_arg(v >= 1 && v <= kMax, fn, names[i], v, "out of range [1, 2^24]");
+    *fields[i] = static_cast<size_t>(v);
+  }
+  check_arg(shape.in_channels % shape.groups == 0 && shape.out_channels % shape.groups == 0, fn, "groups",
+            shape.groups, "does not divide the channels");
+  check_arg(shape.kernel[0] * shape.kernel[1] <= kMax && shape.taps() <= kMax && shape.K() <= kMax, fn, "kernel",
+            shape.kernel[0] * shape.kernel[1], "kD*kH*kW*C/G out of range");
+  const size_t OC = shape.out_channels;
+  const uint64_t n_scales = r.get<uint64_t>("scales"), n_zps = r.get<uint64_t>("zero points");
+  const uint64_t n_bias = r.get<uint64_t>("bias");
+  check_arg(n_scales == 1 || n_scales == OC, fn, "scales", n_scales, "must be 1 or out_channels");
+  check_arg(n_zps == 1 || n_zps == OC, fn, "zero points", n_zps, "must be 1 or out_channels");
+  check_arg(n_bias == 0 || n_bias == OC, fn, "bias", n_bias, "must be 0 or out_channels");
+  WeightQParams q;
+  q.scales.resize(n_scales);
+  q.zero_points.resize(n_zps);
+  std::vector<float> bias(n_bias);
+  r.take(q.scales.data(), n_scales * sizeof(double), "scales");
+  r.take(q.zero_points.data(), n_zps * sizeof(int32_t), "zero points");
+  r.take(bias.data(), n_bias * sizeof(float), "bias");
+  std::vector<int8_t> weights(shape.elements());
+  r.take(weights.data(), weights.size(), "weights");
+  r.expect_end();
+  return PackedConvWeights(shape, weights.data(), std::move(q), bias.empty() ? nullptr : bias.data(), isa);
 }
 
 }  // namespace qjit

@@ -14,10 +14,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
-
-#include <optional>
 
 #include "packing/depthwise_weights.h"
 #include "packing/packed_weights.h"
@@ -66,6 +65,12 @@ class PackedConvWeights {
 
   // The weights in PyTorch layout again.
   std::vector<int8_t> unpack() const;
+
+  // Versioned, checksummed bytes: the weight shape, qparams, bias and the weights in PyTorch layout (the layout
+  // every ISA can read). deserialize() packs them anew for `isa`, so a blob written on one path or machine loads
+  // on any other; truncated or corrupt input is a qjit::Error.
+  std::vector<uint8_t> serialize() const;
+  static PackedConvWeights deserialize(const uint8_t* data, size_t size, Isa isa = max_isa());
 
   // e.g. "oc=16:c=8:g=2:k=3x3x3:K=108:layout=madd16:nr=8"
   std::string describe() const;

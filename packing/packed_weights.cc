@@ -1,7 +1,5 @@
 #include "packing/packed_weights.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -9,6 +7,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "packing/blob.h"
 
 namespace qjit {
 
@@ -136,45 +135,10 @@ namespace {
 constexpr char kMagic[8] = {'Q', 'J', 'I', 'T', 'P', 'W', 0, 0};
 constexpr uint32_t kVersion = 1;
 
-class Writer {
- public:
-  template <class T>
-  void put(const T& v) {
-    const auto* p = reinterpret_cast<const uint8_t*>(&v);
-    bytes.insert(bytes.end(), p, p + sizeof(T));
-  }
-  void put_bytes(const void* p, size_t n) {
-    bytes.insert(bytes.end(), static_cast<const uint8_t*>(p), static_cast<const uint8_t*>(p) + n);
-  }
-  std::vector<uint8_t> bytes;
-};
-
-class Reader {
- public:
-  Reader(const uint8_t* p, size_t n) : p_(p), n_(n) {}
-  template <class T>
-  T get(const char* what) {
-    T v;
-    take(&v, sizeof(T), what);
-    return v;
-  }
-  void take(void* dst, size_t n, const char* what) {
-    if (n > n_ - pos_) throw_bad_arg("PackedWeights::deserialize", "size", n_, std::string("truncated while reading ") + what);
-    if (n) std::memcpy(dst, p_ + pos_, n);  // dst may be the null data() of an empty vector
-    pos_ += n;
-  }
-  size_t pos() const { return pos_; }
-
- private:
-  const uint8_t* p_;
-  size_t n_, pos_ = 0;
-};
-
 }  // namespace
 
 std::vector<uint8_t> PackedWeights::serialize() const {
-  Writer w;
-  w.put_bytes(kMagic, sizeof kMagic);
+  BlobWriter w(kMagic);
   w.put(kVersion);
   w.put(static_cast<uint32_t>(layout_.isa));
   w.put(static_cast<uint32_t>(layout_.dot));
@@ -191,25 +155,13 @@ std::vector<uint8_t> PackedWeights::serialize() const {
   w.put_bytes(qparams_.zero_points.data(), qparams_.zero_points.size() * sizeof(int32_t));
   w.put_bytes(bias_.data(), bias_.size() * sizeof(float));
   w.put_bytes(data_.get(), data_bytes_);
-  const uint32_t crc = static_cast<uint32_t>(crc32(0L, w.bytes.data(), static_cast<uInt>(w.bytes.size())));
-  w.put(crc);
-  return std::move(w.bytes);
+  return w.finish();
 }
 
 PackedWeights PackedWeights::deserialize(const uint8_t* data, size_t size, Isa isa) {
   constexpr const char* fn = "PackedWeights::deserialize";
-  check_not_null(fn, "data", data);
   check_isa_available(fn, isa);
-  check_arg(size >= sizeof kMagic + 4 + 4, fn, "size", size, "too small for a packed-weights header");
-  check_arg(std::memcmp(data, kMagic, sizeof kMagic) == 0, fn, "magic", "?", "not a qjit packed-weights blob");
-  const uint32_t stored_crc = [&] {
-    uint32_t c;
-    std::memcpy(&c, data + size - 4, 4);
-    return c;
-  }();
-  const uint32_t crc = static_cast<uint32_t>(crc32(0L, data, static_cast<uInt>(size - 4)));
-  check_arg(crc == stored_crc, fn, "checksum", stored_crc, "does not match the data (corrupt blob)");
-  Reader r(data + sizeof kMagic, size - sizeof kMagic - 4);
+  BlobReader r(fn, data, size, kMagic, "a qjit packed-weights blob");
   const uint32_t version = r.get<uint32_t>("version");
   check_arg(version == kVersion, fn, "version", version, "unsupported (this build reads version 1)");
   PackedWeights p;
@@ -244,7 +196,7 @@ PackedWeights PackedWeights::deserialize(const uint8_t* data, size_t size, Isa i
   p.data_bytes_ = data_bytes;
   p.data_ = aligned_bytes(data_bytes);
   r.take(p.data_.get(), data_bytes, "packed data");
-  check_arg(r.pos() == size - sizeof kMagic - 4, fn, "size", size, "has trailing bytes");
+  r.expect_end();
   // The blob's own layout gives back the weights. Column sums and zero points are derived, not stored, and
   // packing again costs what deriving them does, so the weights are always packed anew, in the layout `isa`
   // wants (which differs from the blob's when it was packed on another machine or path).
