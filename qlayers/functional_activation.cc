@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <string>
 
 #include "base/error.h"
@@ -50,6 +51,25 @@ Tensor elu_impl(const char* fn, const Tensor& x, double scale, int64_t zero_poin
       true, {}, vec_inv);
 }
 
+// QNNPACK's lookup-table operators (hardswish, sigmoid, tanh on quint8): the float input is is * (q - izp),
+// `scaled` maps it to the output's integer scale including the zero point, clamped to [0, 255] in float and
+// rounded by lrintf (half to even).
+Tensor qnnpack_lut_op(const Tensor& x, double out_scale, int64_t out_zero_point,
+                      const std::function<float(float)>& scaled) {
+  const auto is = static_cast<float>(x.q_scale());
+  const auto izp = static_cast<int32_t>(x.q_zero_point());
+  QLut t{};
+  for (int32_t i = 0; i < 256; ++i) {
+    const float y = std::clamp(scaled(is * static_cast<float>(i - izp)), 0.0f, 255.0f);
+    t[static_cast<size_t>(i)] = static_cast<uint8_t>(std::lrintf(y));
+  }
+  return detail::apply_luts(detail::dense_in_own_format(x), t, t, out_scale, out_zero_point);
+}
+
+bool use_qnnpack_lut(const Tensor& x) {
+  return engine() == QEngine::qnnpack && x.defined() && x.dtype() == DType::quint8;
+}
+
 }  // namespace
 
 Tensor relu(const Tensor& x) {
@@ -85,26 +105,18 @@ Tensor hardtanh(const Tensor& x, double min_val, double max_val) {
 
 Tensor hardswish(const Tensor& x, double scale, int64_t zero_point) {
   constexpr const char* fn = "hardswish";
-  if (engine() == QEngine::qnnpack && x.defined() && x.dtype() == DType::quint8) {
-    // QNNPACK's table: float hardswish, then out_zp added before lrintf's rounding, clamped in float.
+  if (use_qnnpack_lut(x)) {
     check_q8_per_tensor(fn, "input", x);
-    check_scale(fn, "scale", scale);
-    check_zero_point(fn, "zero_point", zero_point, 0, 255);
-    const auto is = static_cast<float>(x.q_scale());
-    const auto izp = static_cast<int32_t>(x.q_zero_point());
+    check_scale(fn, "output_scale", scale);
+    check_zero_point(fn, "output_zero_point", zero_point, 0, 255);
     const float inv = 1.0f / static_cast<float>(scale);
     const auto ozp = static_cast<float>(zero_point);
-    QLut t{};
-    for (int32_t i = 0; i < 256; ++i) {
-      const float v = is * static_cast<float>(i - izp);
+    return qnnpack_lut_op(x, scale, zero_point, [=](float v) {
       float m = v + 3.0f;
       m = m > 0.0f ? m : 0.0f;
       m = m < 6.0f ? m : 6.0f;
-      float y = inv * (v * m / 6.0f) + ozp;
-      y = std::clamp(y, 0.0f, 255.0f);
-      t[static_cast<size_t>(i)] = static_cast<uint8_t>(std::lrintf(y));
-    }
-    return detail::apply_luts(detail::dense_in_own_format(x), t, t, scale, zero_point);
+      return inv * (v * m / 6.0f) + ozp;  // QNNPACK adds the zero point before rounding
+    });
   }
   // ATen's qhardswish_kernel keeps the output scale as a double: its vector lambda quantizes with f32(1.0 / scale).
   return unary_lut_op(
@@ -143,6 +155,10 @@ Tensor threshold(const Tensor& x, double threshold, double value) {
 }
 
 Tensor sigmoid(const Tensor& x, double output_scale, int64_t output_zero_point) {
+  // PyTorch hands quint8 sigmoid to QNNPACK under that engine, whose table assumes the output qparams 1/256, 0.
+  if (use_qnnpack_lut(x) && x.qscheme() == QScheme::per_tensor_affine && output_scale == 1.0 / 256.0 &&
+      output_zero_point == 0)
+    return qnnpack_lut_op(x, output_scale, output_zero_point, [](float v) { return 256.0f / (1.0f + std::exp(-v)); });
   // ATen's scalar lambda computes 1 / (1 + exp(-x)) with the sum in double, its vector lambda all in float.
   return unary_lut_op(
       "sigmoid", x, output_scale, output_zero_point,
@@ -157,6 +173,8 @@ Tensor sigmoid(const Tensor& x) {
 
 Tensor tanh(const Tensor& x) {
   check_q8_per_tensor("tanh", "input", x);
+  if (use_qnnpack_lut(x))  // QNNPACK's table for the fixed output qparams 2/256, 128
+    return qnnpack_lut_op(x, 2.0 / 256.0, 128, [](float v) { return 128.0f * std::tanh(v) + 128.0f; });
   return unary_lut_op("tanh", x, 2.0 / 256.0, x.dtype() == DType::qint8 ? 0 : 128,
                       [](float v) { return std::tanh(v); });
 }

@@ -9,7 +9,8 @@
 //    (sigmoid and hardsigmoid: 1/256 with zp 0 for quint8, -128 for qint8; tanh: 2/256 with zp 128 / 0).
 //  - Ops computed in float follow ATen's generic kernel (dequantize, float op, quantize with the reciprocal output
 //    scale), evaluated through 256-entry tables, so every call costs one table build plus a byte lookup.
-//    hardswish follows the engine (qnnpack: QNNPACK's lookup table, zero point added before rounding).
+//    Under the qnnpack engine, quint8 hardswish, sigmoid (output 1/256, 0) and tanh use QNNPACK's lookup tables
+//    as PyTorch does (float formula, zero point added before lrintf's rounding); everything else is generic.
 //  - Bad input is a qjit::Error naming the argument and the value.
 #pragma once
 
