@@ -69,6 +69,32 @@ TEST(QOps, AddPositionEffectFollowsAtenVectorBlocksInMemoryOrder) {
   for (size_t i = 0; i < 150; ++i) ASSERT_EQ(got[i], want[i]) << i;
 }
 
+TEST(QOps, AddOnChannelsLastFollowsMemoryOrderForVectorBlocks) {
+  // Both operands channels_last: TensorIterator walks memory order, so the fma blocks are the first 64k bytes of
+  // the NHWC buffer, whatever the logical positions.
+  for (const std::vector<int64_t>& sizes : {std::vector<int64_t>{2, 5, 3, 7}, std::vector<int64_t>{1, 3, 1, 1},
+                                            std::vector<int64_t>{3, 33, 2, 2}}) {
+    const Tensor a = qramp(sizes, 0.05, 120).contiguous(MemoryFormat::channels_last);
+    const Tensor b = qramp(sizes, 0.03, 140).contiguous(MemoryFormat::channels_last);
+    for (bool relu : {false, true}) {
+      const Tensor y = relu ? quantized_add_relu(a, b, 0.04, 0) : quantized_add(a, b, 0.04, 0);
+      ASSERT_TRUE(y.is_contiguous(MemoryFormat::channels_last));
+      QBinaryParams p;
+      p.relu = relu;
+      p.a_scale = 0.05f;
+      p.a_zero_point = 120;
+      p.b_scale = 0.03f;
+      p.b_zero_point = 140;
+      p.out_scale = 0.04f;
+      const auto n = static_cast<size_t>(a.numel());
+      std::vector<uint8_t> want(n);
+      qbinary_generic(p, a.data_ptr<uint8_t>(), 1, b.data_ptr<uint8_t>(), 1, want.data(), n, aten_vector_end(n));
+      const uint8_t* got = y.data_ptr<uint8_t>();  // the NHWC buffer itself
+      for (size_t i = 0; i < n; ++i) ASSERT_EQ(got[i], want[i]) << shape_str(sizes) << " relu " << relu << " " << i;
+    }
+  }
+}
+
 TEST(QOps, BroadcastAddMatchesExplicitlyExpandedOperand) {
   const Tensor a = qramp({2, 3, 4}, 0.05, 120), b = qramp({3, 1}, 0.03, 140);
   const Tensor y = quantized_mul(a, b, 0.1, 100);
