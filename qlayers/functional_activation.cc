@@ -151,7 +151,9 @@ Tensor threshold(const Tensor& x, double threshold, double value) {
   check_finite(fn, "threshold", threshold);
   check_finite(fn, "value", value);
   const auto t = static_cast<float>(threshold), v = static_cast<float>(value);
-  return unary_lut_op(fn, x, x.q_scale(), x.q_zero_point(), [=](float d) { return d > t ? d : v; });
+  // ATen's qthreshold_kernel: inv_output_scale = f32(1.0 / f64(f32(scale))), as qelu_kernel.
+  return unary_lut_op(fn, x, x.q_scale(), x.q_zero_point(), [=](float d) { return d > t ? d : v; }, true, {},
+                      detail::inv_scale_f64(static_cast<float>(x.q_scale())));
 }
 
 Tensor sigmoid(const Tensor& x, double output_scale, int64_t output_zero_point) {
