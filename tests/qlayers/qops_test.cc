@@ -194,6 +194,26 @@ TEST(QOps, CatRequantizesEachInputAndKeepsSharedChannelsLast) {
   for (size_t i = 0; i < bv.size(); ++i) EXPECT_EQ(yv[av.size() + i], bv[i]);
 }
 
+TEST(QOps, ThresholdReplacesValuesAtOrBelowThresholdAndKeepsQParams) {
+  const Tensor x = qramp({40}, 0.05, 128);
+  const Tensor y = threshold(x, 0.5, -1.0);
+  EXPECT_EQ(y.q_scale(), 0.05);
+  EXPECT_EQ(y.q_zero_point(), 128);
+  const auto xv = ints(x), yv = ints(y);
+  for (size_t i = 0; i < xv.size(); ++i) EXPECT_EQ(yv[i], (xv[i] - 128) * 0.05f > 0.5f ? xv[i] : 108) << i;
+}
+
+TEST(QOps, CeluWithAlphaOneEqualsElu) {
+  const Tensor x = qramp({2, 3, 4, 5}, 0.05, 128);
+  EXPECT_EQ(ints(celu(x, 0.04, 40, 1.0)), ints(elu(x, 0.04, 40, 1.0)));
+  const auto c = ints(celu(x, 0.04, 40, 2.0)), xv = ints(x);
+  for (size_t i = 0; i < xv.size(); ++i) {
+    const float d = (xv[i] - 128) * 0.05f;
+    const float want = std::max(d >= 0 ? d : (std::exp(d / 2.0f) - 1.0f) * 2.0f, -40 * 0.04f);  // output range
+    EXPECT_NEAR((c[i] - 40) * 0.04f, want, 0.02f + 1e-6f) << i;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------- errors
 TEST(QOpsErrors, WrongDtypeIsAnError) {
   const Tensor f = ramp({4}, -1, 1);
