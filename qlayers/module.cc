@@ -55,6 +55,13 @@ void Module::set_child(std::string_view name, std::shared_ptr<Module> m) {
   throw_bad_arg(fn, "name", std::string(name), "no child of this name");
 }
 
+void Module::remove_child(std::string_view name) {
+  const size_t before = children_.size();
+  std::erase_if(children_, [&](const auto& c) { return c.first == name; });
+  if (children_.size() == before)
+    throw_bad_arg(qualified_name() + ".remove_child", "name", std::string(name), "no child of this name");
+}
+
 std::shared_ptr<Module> Module::get_submodule(std::string_view path) const {
   if (path.empty()) throw_bad_arg("get_submodule", "path", std::string(path), "must not be empty");
   const size_t dot = path.find('.');

@@ -66,6 +66,8 @@ class Module {
   bool has_child(std::string_view name) const;
   // Replaces the module in slot `name` (which must exist).
   void set_child(std::string_view name, std::shared_ptr<Module> m);
+  // Removes the slot `name` (which must exist).
+  void remove_child(std::string_view name);
   // The slot reached by a dotted path from this module ("features.0.conv"); "" is this module itself.
   std::shared_ptr<Module> get_submodule(std::string_view path) const;
   // Replaces the module at a dotted path (not "").
