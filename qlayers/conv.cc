@@ -72,12 +72,6 @@ Tensor quantized_conv3d_relu(const Tensor& x, const ConvPackedParams& p, double 
   return conv("quantized_conv3d_relu", 3, x, p, s, zp, f, true);
 }
 
-std::vector<int64_t> SpatialArg::expand(const char* fn, const char* arg, int dims) const {
-  check_arg(values_.size() == 1 || static_cast<int>(values_.size()) == dims, fn, std::string(arg) + ".size()",
-            values_.size(), "must be 1 or " + std::to_string(dims) + " (one per spatial dimension)");
-  if (values_.size() == 1) return std::vector<int64_t>(static_cast<size_t>(dims), values_[0]);
-  return values_;
-}
 
 }  // namespace qjit
 
@@ -103,7 +97,7 @@ ConvNd::ConvNd(int spatial_dims, const char* fn, int64_t in_channels, int64_t ou
             "must be divisible by groups (" + std::to_string(groups) + ")");
   check_padding_mode(fn, padding_mode);
   check_arg(dtype == DType::qint8, fn, "dtype", dtype_name(dtype), "must be qint8 (the only weight dtype supported)");
-  const std::vector<int64_t> k = kernel_size.expand(fn, "kernel_size", spatial_dims);
+  const std::vector<int64_t> k = kernel_size.expand(spatial_dims, fn, "kernel_size");
   std::vector<int64_t> wsizes{out_channels, in_channels / groups};
   for (int64_t v : k) {
     check_arg(v > 0 && v <= (int64_t{1} << 24), fn, "kernel_size", v, "must be in [1, 2^24]");
@@ -112,9 +106,9 @@ ConvNd::ConvNd(int spatial_dims, const char* fn, int64_t in_channels, int64_t ou
   // PyTorch's initial weight: _empty_affine_quantized(scale 1, zero point 0); zeros here, so it is deterministic.
   const Tensor w = make_per_tensor_quantized_tensor(zeros(wsizes, DType::int8), 1.0, 0);
   packed_ = ConvPackedParams::prepack(w, bias ? zeros({out_channels}) : Tensor(),
-                                      stride.expand(fn, "stride", spatial_dims),
-                                      padding.expand(fn, "padding", spatial_dims),
-                                      dilation.expand(fn, "dilation", spatial_dims), groups, fn);
+                                      stride.expand(spatial_dims, fn, "stride"),
+                                      padding.expand(spatial_dims, fn, "padding"),
+                                      dilation.expand(spatial_dims, fn, "dilation"), groups, fn);
 }
 
 void ConvNd::set_weight_bias(const Tensor& qweight, const Tensor& bias) {
@@ -138,9 +132,9 @@ void ConvNd::init_from_quantized(const char* fn, const Tensor& qweight, const Te
             qweight.defined() ? qweight.to_string() : std::string("undefined"),
             "must be a qint8 tensor [out_channels, in_channels / groups, kernel_size...] of " +
                 std::to_string(spatial_dims_ + 2) + " dimensions");
-  packed_ = ConvPackedParams::prepack(qweight, bias, stride.expand(fn, "stride", spatial_dims_),
-                                      padding.expand(fn, "padding", spatial_dims_),
-                                      dilation.expand(fn, "dilation", spatial_dims_), groups, fn);
+  packed_ = ConvPackedParams::prepack(qweight, bias, stride.expand(spatial_dims_, fn, "stride"),
+                                      padding.expand(spatial_dims_, fn, "padding"),
+                                      dilation.expand(spatial_dims_, fn, "dilation"), groups, fn);
   scale = s;
   zero_point = zp;
 }

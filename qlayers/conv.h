@@ -22,6 +22,7 @@
 
 #include "qlayers/conv_packed_params.h"
 #include "qlayers/engine.h"
+#include "qlayers/expanding_array.h"
 #include "qlayers/module.h"
 #include "qlayers/tensor.h"
 
@@ -40,19 +41,9 @@ Tensor quantized_conv2d_relu(const Tensor& x, const ConvPackedParams& packed, do
 Tensor quantized_conv3d_relu(const Tensor& x, const ConvPackedParams& packed, double output_scale,
                              int64_t output_zero_point, RequantFormula formula = requant_formula());
 
-// A size argument of a convolution: one number for every spatial dimension (3), or one per dimension ({3, 5}),
-// as PyTorch's _size_2_t takes an int or a tuple.
-class SpatialArg {
- public:
-  SpatialArg(int64_t v) : values_{v} {}  // NOLINT: implicit, like PyTorch's int-or-tuple arguments
-  SpatialArg(std::initializer_list<int64_t> v) : values_(v) {}
-  SpatialArg(std::vector<int64_t> v) : values_(std::move(v)) {}  // NOLINT
-  // One entry per dimension: a single value repeated, or exactly `dims` values (qjit::Error naming fn / arg).
-  std::vector<int64_t> expand(const char* fn, const char* arg, int dims) const;
-
- private:
-  std::vector<int64_t> values_;
-};
+// Size arguments (kernel_size, stride, padding, dilation) are ExpandingArray: one number for every spatial
+// dimension or one per dimension, as PyTorch's _size_2_t takes an int or a tuple.
+using SpatialArg = ExpandingArray;
 
 }  // namespace qjit
 

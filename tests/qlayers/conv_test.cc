@@ -255,8 +255,8 @@ TEST(QConv, BadInputsAreErrorsNamingTheArgument) {
   expect_error([&] { nnq::Conv2d(3, 4, 3, 1, -1); }, {"padding[0]", "-1"});
   expect_error([&] { nnq::Conv2d(3, 4, 3, 1, 0, 0); }, {"dilation[0]", "0"});
   expect_error([&] { nnq::Conv2d(3, 4, 0); }, {"kernel_size", "0"});
-  expect_error([&] { nnq::Conv2d(3, 4, {3, 3, 3}); }, {"kernel_size.size()", "3"});
-  expect_error([&] { nnq::Conv1d(3, 4, 3, {1, 1}); }, {"stride.size()", "2"});
+  expect_error([&] { nnq::Conv2d(3, 4, {3, 3, 3}); }, {"kernel_size", "[3, 3, 3]", "2 values"});
+  expect_error([&] { nnq::Conv1d(3, 4, 3, {1, 1}); }, {"stride", "[1, 1]", "1 values"});
   // padding_mode, dtype, output qparams.
   expect_error([&] { nnq::Conv2d(3, 4, 3, 1, 0, 1, 1, true, "reflect"); }, {"padding_mode", "reflect", "zeros"});
   expect_error([&] { nnq::Conv2d::from_quantized(test::random_qweight({4, 3, 3, 3}, 0.1, 0, 2), Tensor(), 0.1, 0, 1, 0, 1, 1, "circular"); },
