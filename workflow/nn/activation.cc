@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "base/error.h"
+#include "qlayers/functional_activation.h"
 #include "workflow/nn/float_ops.h"
 
 namespace qjit::nn {
@@ -22,6 +23,7 @@ Tensor map_float(std::string_view fn, const Tensor& x_in, float (*f)(float, cons
 
 // std::max(x, 0.f) would turn NaN into 0; PyTorch's relu keeps NaN.
 Tensor ReLU::forward(const Tensor& x) {
+  if (x.defined() && x.is_quantized()) return qjit::relu(x);
   return map_float("nn.ReLU.forward", x, [](float v, const float*) { return v < 0.f ? 0.f : v; });
 }
 
@@ -54,10 +56,12 @@ std::string LeakyReLU::extra_repr() const {
 }
 
 Tensor Sigmoid::forward(const Tensor& x) {
+  if (x.defined() && x.is_quantized()) return qjit::sigmoid(x);
   return map_float("nn.Sigmoid.forward", x, [](float v, const float*) { return 1.f / (1.f + std::exp(-v)); });
 }
 
 Tensor Tanh::forward(const Tensor& x) {
+  if (x.defined() && x.is_quantized()) return qjit::tanh(x);
   return map_float("nn.Tanh.forward", x, [](float v, const float*) { return std::tanh(v); });
 }
 
@@ -65,7 +69,10 @@ Dropout::Dropout(double p_, bool inplace_) : p(p_), inplace(inplace_) {
   check_arg(p_ >= 0 && p_ <= 1, "nn.Dropout", "p", p_, "dropout probability has to be between 0 and 1");
 }
 
-Tensor Dropout::forward(const Tensor& x) { return detail::float_input("nn.Dropout.forward", x, 0, 64); }
+Tensor Dropout::forward(const Tensor& x) {
+  if (x.defined() && x.is_quantized()) return x;  // nnq.Dropout is the identity too
+  return detail::float_input("nn.Dropout.forward", x, 0, 64);
+}
 
 std::string Dropout::extra_repr() const { return "p=" + py_float(p) + ", inplace=" + detail::py_bool(inplace); }
 

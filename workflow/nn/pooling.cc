@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "base/error.h"
+#include "qlayers/functional_pool.h"
 #include "workflow/nn/float_ops.h"
 
 namespace qjit::nn {
@@ -159,7 +160,10 @@ MaxPool2d::MaxPool2d(const std::vector<int64_t>& k, const std::vector<int64_t>& 
     expand_arg(fn, name, *v, 2);
 }
 
-Tensor MaxPool2d::forward(const Tensor& x) { return max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode); }
+Tensor MaxPool2d::forward(const Tensor& x) {
+  if (x.defined() && x.is_quantized()) return qjit::max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode);
+  return nn::max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode);
+}
 
 std::string MaxPool2d::extra_repr() const {
   return "kernel_size=" + py_int_or_tuple(kernel_size) + ", stride=" + py_int_or_tuple(stride) +
@@ -178,7 +182,9 @@ AvgPool2d::AvgPool2d(const std::vector<int64_t>& k, const std::vector<int64_t>& 
 }
 
 Tensor AvgPool2d::forward(const Tensor& x) {
-  return avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override);
+  if (x.defined() && x.is_quantized())
+    return qjit::avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override);
+  return nn::avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override);
 }
 
 // PyTorch's AvgPool2d prints only these three.
@@ -191,7 +197,10 @@ AdaptiveAvgPool2d::AdaptiveAvgPool2d(const std::vector<int64_t>& o) : output_siz
   expand_arg("nn.AdaptiveAvgPool2d", "output_size", o, 2);
 }
 
-Tensor AdaptiveAvgPool2d::forward(const Tensor& x) { return adaptive_avg_pool2d(x, output_size); }
+Tensor AdaptiveAvgPool2d::forward(const Tensor& x) {
+  if (x.defined() && x.is_quantized()) return qjit::adaptive_avg_pool2d(x, output_size);
+  return nn::adaptive_avg_pool2d(x, output_size);
+}
 
 std::string AdaptiveAvgPool2d::extra_repr() const { return "output_size=" + py_int_or_tuple(output_size); }
 
