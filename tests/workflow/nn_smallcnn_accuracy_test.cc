@@ -12,6 +12,7 @@
 #include "base/error.h"
 #include "tests/support/golden.h"
 #include "workflow/datasets/fashion_mnist.h"
+#include "workflow/models/small_cnn.h"
 #include "workflow/nn/activation.h"
 #include "workflow/nn/batchnorm.h"
 #include "workflow/nn/conv.h"
@@ -24,39 +25,10 @@
 namespace qjit::nn {
 namespace {
 
-// quant -> conv1(1->16,3x3,pad1,no bias) -> bn1 -> relu -> [maxpool2] -> conv2(16->32,3x3,pad1,no bias) -> bn2 ->
-// relu -> maxpool2 -> flatten -> fc(flat->10) -> dequant; the digits model has no first pool.
-std::shared_ptr<Sequential> small_cnn(bool first_pool, int64_t flat) {
-  const std::vector<int64_t> k3{3}, s1{1}, p1{1}, d1{1};
-  auto net = std::make_shared<Sequential>();
-  net->add("quant", std::make_shared<QuantStub>());
-  net->add("conv1", std::make_shared<Conv2d>(1, 16, k3, s1, p1, d1, 1, false));
-  net->add("bn1", std::make_shared<BatchNorm2d>(16));
-  net->add("relu1", std::make_shared<ReLU>());
-  if (first_pool) net->add("pool1", std::make_shared<MaxPool2d>(std::vector<int64_t>{2}));
-  net->add("conv2", std::make_shared<Conv2d>(16, 32, k3, s1, p1, d1, 1, false));
-  net->add("bn2", std::make_shared<BatchNorm2d>(32));
-  net->add("relu2", std::make_shared<ReLU>());
-  net->add("pool2", std::make_shared<MaxPool2d>(std::vector<int64_t>{2}));
-  net->add("flatten", std::make_shared<Flatten>());
-  net->add("fc", std::make_shared<Linear>(flat, 10));
-  net->add("dequant", std::make_shared<DeQuantStub>());
-  return net;
-}
-
 std::string model_path(const std::string& name) { return test::golden_dir() + "/accuracy/" + name + ".json"; }
 
-// Loads the file's weights; the files omit num_batches_tracked (unused in eval), nothing else may be missing.
-void load_model(Module& net, const std::string& name) {
-  const IncompatibleKeys r = load_state_dict(net, read_state_dict_json(model_path(name)), false);
-  EXPECT_TRUE(r.unexpected_keys.empty());
-  EXPECT_EQ(r.missing_keys, (std::vector<std::string>{"bn1.num_batches_tracked", "bn2.num_batches_tracked"}));
-}
-
 TEST(SmallCnnFloat, DigitsModelLoadsIntoTheArchitectureOfItsDescription) {
-  auto net = small_cnn(false, 512);
-  load_model(*net, "digits_smallcnn_float");
-  net->eval();
+  auto net = models::load_small_cnn(model_path("digits_smallcnn_float"));
   const Tensor y = (*net)(zeros({2, 1, 8, 8}));
   EXPECT_EQ(y.sizes(), (std::vector<int64_t>{2, 10}));
   // The sklearn digits images are not in the file (only the split indices), so its accuracy is not checked here.
@@ -69,25 +41,11 @@ TEST(SmallCnnFloat, FashionMnistTestAccuracyEqualsPyTorchs) {
   }
   std::ifstream in(model_path("fashion_smallcnn_float"));
   const double expected = nlohmann::json::parse(in)["results"]["float"].get<double>();
-  auto net = small_cnn(true, 1568);
-  load_model(*net, "fashion_smallcnn_float");
-  net->eval();
+  auto net = models::load_small_cnn(model_path("fashion_smallcnn_float"));
   const ImageDataset test = load_fashion_mnist("test");
   const int64_t N = test.images.size(0);
   ASSERT_EQ(N, 10000);
-  constexpr int64_t kBatch = 500;
-  int64_t correct = 0;
-  for (int64_t b = 0; b < N; b += kBatch) {
-    const int64_t n = std::min(kBatch, N - b);
-    const Tensor x = from_data(test.images.data_ptr<float>() + b * 784, {n, 1, 28, 28}, DType::float32);
-    const Tensor logits = (*net)(x);
-    ASSERT_EQ(logits.sizes(), (std::vector<int64_t>{n, 10}));
-    const float* p = logits.data_ptr<float>();
-    for (int64_t i = 0; i < n; ++i) {
-      const int64_t pred = std::max_element(p + i * 10, p + i * 10 + 10) - (p + i * 10);
-      correct += pred == test.labels.data_ptr<int64_t>()[b + i];
-    }
-  }
+  const int64_t correct = models::evaluate(*net, test).correct;
   const double accuracy = double(correct) / double(N);
   std::printf("SmallCNN float on Fashion-MNIST test: %lld / %lld = %.4f (PyTorch %.4f)\n", (long long)correct,
               (long long)N, accuracy, expected);
