@@ -42,7 +42,7 @@ inline int32_t bin_of(float x, HistcRange r, float fbins, float width, int32_t b
 }
 
 #if defined(__SSE2__)
-// Whole blocks of x, as histc_count_blocks_avx2 does with eight lanes (see there); four lanes of SSE2, which every
+// Whole blocks of x (the AVX2 path brackets the quotient between two reciprocals instead); four lanes of SSE2, which every
 // x86-64 CPU has. The division by the range width costs more than the rest of the index: multiply by the float
 // reciprocal instead and keep the result only when it is provably the same bin. The product is within
 // 3 * 2^-24 * bins of the correctly rounded quotient (three roundings of a value <= bins), so its integer part is

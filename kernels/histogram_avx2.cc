@@ -1,4 +1,4 @@
-// The AVX2 path of the histogram counting pass (workflow/histogram_kernel.cc dispatches to it). This file is
+// The AVX2 path of the histogram counting pass (kernels/histogram.cc dispatches to it). This file is
 // compiled for AVX2 through the pragma below, after every include: no inline function or template from a header
 // may be instantiated here (the linker could keep that AVX2 copy for callers on other CPUs), so the code uses
 // intrinsics and plain operators only.
@@ -12,30 +12,71 @@
 #pragma GCC target("avx2")
 
 namespace qjit::detail {
+namespace {
 
-// Counts whole blocks of 256 values of x[0, n) into the four interleaved sub-histograms at `sub` (bins + 1
-// counters each, the last one for dropped values); returns how many values it counted (the caller does the rest).
-// With range != nullptr also folds the min and max of the non-NaN values into range[0], range[1].
-// bins <= 65535 (indices are packed to 16 bits).
-//
-// Per 8 values the index is the multiply-by-reciprocal estimate of histc's quotient, exact unless its fraction is
-// within bins * 2^-21 of an integer (see histogram_kernel.cc), in which case those 8 lanes redo the division.
-// Out-of-range lanes are turned into -1 and everything >= bins into the drop bin by one unsigned min.
-size_t histc_count_blocks_avx2(const float* x, size_t n, float lo, float hi, int32_t bins, uint32_t* sub,
-                               float* range) {
-  constexpr size_t kBlock = 256;
+constexpr size_t kBlock = 256;
+// The broadcast constants of one range.
+// inv_below < 1 / width < inv_above (the float32 neighbours of the rounded reciprocal; see count_blocks).
+struct Consts {
+  __m256 lo, hi, fbins, width, inv_below, inv_above;
+  __m256i bins;
+  Consts(float l, float h, int32_t b) {
+    const float inv = 1.0f / (h - l);
+    lo = _mm256_set1_ps(l);
+    hi = _mm256_set1_ps(h);
+    fbins = _mm256_set1_ps(static_cast<float>(b));
+    width = _mm256_set1_ps(h - l);
+    inv_below = _mm256_set1_ps(__builtin_nextafterf(inv, 0.0f));
+    inv_above = _mm256_set1_ps(__builtin_nextafterf(inv, __builtin_inff()));
+    bins = _mm256_set1_epi32(b);
+  }
+};
+
+// Eight values: histc's numerator, the bin bracketed from below and from above (equal: it is the bin; see
+// count_blocks) and whether the value is outside [lo, hi] (NaN is neither: its 0x80000000 index is dropped by
+// finish's unsigned min).
+struct Lanes {
+  __m256 scaled, out;
+  __m256i p, p_above;
+};
+
+template <bool kRange>
+inline __attribute__((always_inline)) Lanes estimate(const float* x, const Consts& c, __m256& vmn, __m256& vmx) {
+  const __m256 v = _mm256_loadu_ps(x);
+  if (kRange) {  // min/max return the second operand for NaN: NaNs never replace the running values
+    vmn = _mm256_min_ps(v, vmn);
+    vmx = _mm256_max_ps(v, vmx);
+  }
+  Lanes l;
+  l.scaled = _mm256_mul_ps(_mm256_sub_ps(v, c.lo), c.fbins);  // exactly ATen's numerator
+  l.p = _mm256_cvttps_epi32(_mm256_mul_ps(l.scaled, c.inv_below));
+  l.p_above = _mm256_cvttps_epi32(_mm256_mul_ps(l.scaled, c.inv_above));
+  l.out = _mm256_or_ps(_mm256_cmp_ps(v, c.lo, _CMP_LT_OQ), _mm256_cmp_ps(v, c.hi, _CMP_GT_OQ));
+  return l;
+}
+
+// Out-of-range lanes -> -1, index `bins` (x == hi) -> the last bin, then -1 and overflow -> the drop bin `bins`.
+inline __attribute__((always_inline)) __m256i finish(__m256i p, __m256 out, __m256i bins) {
+  p = _mm256_or_si256(p, _mm256_castps_si256(out));
+  p = _mm256_add_epi32(p, _mm256_cmpeq_epi32(p, bins));
+  return _mm256_min_epu32(p, bins);
+}
+
+// The bin is trunc(f32(scaled / width)) for scaled = f32(f32(x - lo) * bins) >= 0, and the division costs more
+// than the rest of the index. Rounding to float32 and truncation are monotone, and
+// scaled * inv_below <= scaled / width <= scaled * inv_above as real numbers, so
+// trunc(f32(scaled * inv_below)) <= bin <= trunc(f32(scaled * inv_above)): where the two brackets agree they are the
+// bin. They are 2 ulps of the reciprocal apart, a relative 2^-22: for 2048 bins they straddle an integer in about
+// 1 lane in 10^4, and then the group redoes the division. Out-of-range lanes (scaled < 0, or overflow) are
+// replaced by finish whatever their brackets say.
+template <bool kRange>
+size_t count_blocks(const float* x, size_t n, float lo, float hi, int32_t bins, uint32_t* sub, float* range) {
   const size_t stride = static_cast<size_t>(bins) + 1;
   uint32_t* const h0 = sub;
   uint32_t* const h1 = sub + stride;
   uint32_t* const h2 = sub + 2 * stride;
   uint32_t* const h3 = sub + 3 * stride;
-  const float width = hi - lo;
-  const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
-  const __m256 vfbins = _mm256_set1_ps(static_cast<float>(bins)), vwidth = _mm256_set1_ps(width);
-  const __m256 vinv = _mm256_set1_ps(1.0f / width);
-  const float margin = static_cast<float>(bins) * 0x1p-21f;
-  const __m256 vmargin = _mm256_set1_ps(margin), vmargin_hi = _mm256_set1_ps(1.0f - margin);
-  const __m256i vbins = _mm256_set1_epi32(bins);
+  const Consts c(lo, hi, bins);
   __m256 vmn = _mm256_set1_ps(__builtin_inff()), vmx = _mm256_set1_ps(-__builtin_inff());
   alignas(32) uint16_t block[kBlock];
 
@@ -43,39 +84,28 @@ size_t histc_count_blocks_avx2(const float* x, size_t n, float lo, float hi, int
   for (; i + kBlock <= n; i += kBlock) {
     // Phase 1: bin indices of the block, vectorised, packed to 16 bits (order within the block does not matter).
     for (size_t j = 0; j < kBlock; j += 16) {
-      __m256i p2[2];
-      for (int h = 0; h < 2; ++h) {
-        const __m256 v = _mm256_loadu_ps(x + i + j + 8 * h);
-        if (range) {  // min/max return the second operand for NaN: NaNs never replace the running values
-          vmn = _mm256_min_ps(v, vmn);
-          vmx = _mm256_max_ps(v, vmx);
-        }
-        const __m256 scaled = _mm256_mul_ps(_mm256_sub_ps(v, vlo), vfbins);  // exactly ATen's numerator
-        const __m256 q = _mm256_mul_ps(scaled, vinv);
-        __m256i p = _mm256_cvttps_epi32(q);
-        const __m256 frac = _mm256_sub_ps(q, _mm256_cvtepi32_ps(p));
-        const __m256 near = _mm256_or_ps(_mm256_cmp_ps(frac, vmargin, _CMP_LT_OQ),
-                                         _mm256_cmp_ps(frac, vmargin_hi, _CMP_GT_OQ));
-        if (!_mm256_testz_ps(near, near)) p = _mm256_cvttps_epi32(_mm256_div_ps(scaled, vwidth));
-        // x < lo or x > hi (not NaN: its 0x80000000 index is dropped by the min below) -> -1.
-        const __m256 out = _mm256_or_ps(_mm256_cmp_ps(v, vlo, _CMP_LT_OQ), _mm256_cmp_ps(v, vhi, _CMP_GT_OQ));
-        p = _mm256_or_si256(p, _mm256_castps_si256(out));
-        p = _mm256_add_epi32(p, _mm256_cmpeq_epi32(p, vbins));  // x == hi: index `bins` -> the last bin
-        p2[h] = _mm256_min_epu32(p, vbins);                     // -1 and overflow -> the drop bin
+      const Lanes l0 = estimate<kRange>(x + i + j, c, vmn, vmx);
+      const Lanes l1 = estimate<kRange>(x + i + j + 8, c, vmn, vmx);
+      __m256i p0 = l0.p, p1 = l1.p;
+      // One test per 16 lanes; with 2048 bins about 1 group in 1000 has a lane whose brackets differ.
+      const __m256i same = _mm256_and_si256(_mm256_cmpeq_epi32(l0.p, l0.p_above), _mm256_cmpeq_epi32(l1.p, l1.p_above));
+      if (!_mm256_testc_si256(same, _mm256_set1_epi32(-1))) {
+        p0 = _mm256_cvttps_epi32(_mm256_div_ps(l0.scaled, c.width));
+        p1 = _mm256_cvttps_epi32(_mm256_div_ps(l1.scaled, c.width));
       }
-      _mm256_store_si256(reinterpret_cast<__m256i*>(block + j), _mm256_packus_epi32(p2[0], p2[1]));
+      p0 = finish(p0, l0.out, c.bins);
+      p1 = finish(p1, l1.out, c.bins);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(block + j), _mm256_packus_epi32(p0, p1));
     }
-    // Phase 2: the increments, four interleaved sub-histograms, indices read four at a time.
-    const uint64_t* w = reinterpret_cast<const uint64_t*>(block);
-    for (size_t k = 0; k < kBlock / 4; ++k) {
-      const uint64_t v = w[k];
-      ++h0[v & 0xffff];
-      ++h1[(v >> 16) & 0xffff];
-      ++h2[(v >> 32) & 0xffff];
-      ++h3[v >> 48];
+    // Phase 2: the increments, four interleaved sub-histograms.
+    for (size_t k = 0; k < kBlock; k += 4) {
+      ++h0[block[k]];
+      ++h1[block[k + 1]];
+      ++h2[block[k + 2]];
+      ++h3[block[k + 3]];
     }
   }
-  if (range) {
+  if (kRange) {
     alignas(32) float lanes[16];
     _mm256_store_ps(lanes, vmn);
     _mm256_store_ps(lanes + 8, vmx);
@@ -85,6 +115,17 @@ size_t histc_count_blocks_avx2(const float* x, size_t n, float lo, float hi, int
     }
   }
   return i;
+}
+
+}  // namespace
+
+// Counts whole blocks of 256 values of x[0, n) into the four interleaved sub-histograms at `sub` (bins + 1
+// counters each, the last one for dropped values); returns how many values it counted (the caller does the rest).
+// With range != nullptr also folds the min and max of the non-NaN values into range[0], range[1]. bins <= 65535
+// (indices are packed to 16 bits).
+size_t histc_count_blocks_avx2(const float* x, size_t n, float lo, float hi, int32_t bins, uint32_t* sub,
+                               float* range) {
+  return range ? count_blocks<true>(x, n, lo, hi, bins, sub, range) : count_blocks<false>(x, n, lo, hi, bins, sub, range);
 }
 
 }  // namespace qjit::detail

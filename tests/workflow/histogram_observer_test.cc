@@ -85,6 +85,39 @@ TEST(HistogramKernel, EveryPathMatchesTorchHistcFormula) {
   }
 }
 
+// Ranges whose reciprocal width overflows (a denormal width) or is itself denormal (a width near FLT_MAX, with
+// few enough bins that histc's numerator stays finite, where ATen is defined): the vector paths' bracketing of the
+// quotient must still give torch.histc's bins.
+TEST(HistogramKernel, ExtremeRangeWidthsMatchTorchHistcFormula) {
+  struct Case {
+    float lo, hi;
+    int64_t bins;
+  };
+  for (const Case c : {Case{0, 1e-44f, 7}, Case{-1e-44f, 1e-44f, 2048}, Case{-5e37f, 5e37f, 3},
+                       Case{0, 1.5e38f, 2}, Case{-1e34f, 1e34f, 2048}}) {
+    std::vector<float> x;
+    std::mt19937 gen(11);
+    std::uniform_real_distribution<float> u(0.0f, 1.0f);
+    for (int i = 0; i < 4096; ++i) {
+      const float t = u(gen);
+      x.push_back(c.lo * (1 - t) + c.hi * t);  // lo * (1 - t) + hi * t: no overflow where hi - lo would
+      x.push_back(std::nextafter(x.back(), kInf));
+      x.push_back(std::nextafter(x[x.size() - 2], -kInf));
+    }
+    x.insert(x.end(), {c.lo, c.hi, 0.0f, -0.0f, kNaN, kInf, -kInf, std::nextafter(c.hi, kInf),
+                       std::nextafter(c.lo, -kInf), 1e-45f, -1e-45f});
+    const std::vector<uint64_t> want = reference_histc(x, c.lo, c.hi, c.bins);
+    for (Isa isa : available_isas()) {
+      SCOPED_TRACE(std::string(isa_name(isa)) + " bins " + std::to_string(c.bins) + " [" + std::to_string(c.lo) +
+                   ", " + std::to_string(c.hi) + "]");
+      std::vector<uint64_t> got(static_cast<size_t>(c.bins));
+      detail::HistcScratch scratch;
+      detail::histc_count(x.data(), x.size(), {c.lo, c.hi}, c.bins, got.data(), scratch, nullptr, nullptr, isa);
+      EXPECT_EQ(got, want);
+    }
+  }
+}
+
 TEST(HistogramKernel, LargeInputsSplitOverThreadsCountTheSame) {
   std::vector<float> x(3u << 18);
   std::mt19937 gen(3);
