@@ -14,6 +14,9 @@
 //    ReLU: max(y, zp_out); clamped to the dtype's range.
 // Inputs: quint8 or qint8 per tensor; either memory format (the output keeps the input's; PyTorch returns
 // contiguous for layer / group / instance norm and channels_last for batch_norm2d/3d, with the same values).
+// The element loops are kernels/qnorm.h (scalar reference and AVX2, bit-identical); these functions validate the
+// arguments and lay out the buffers. A value whose rounding would not fit an int64 (infinite, NaN, e.g. from
+// eps = 0 on a constant slice) saturates: +inf / huge to the top of the range, -inf / NaN to the bottom.
 #pragma once
 
 #include <cstdint>

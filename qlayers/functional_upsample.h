@@ -8,6 +8,7 @@
 //    quantized back as zp + nearbyint(v). Equal input and output sizes copy.
 // The output keeps the input's quantization parameters and memory format (PyTorch's kernels run on both).
 // Both engines of PyTorch agree on every golden case.
+// The element loops are kernels/upsample.h (NHWC; scalar reference and AVX2 over channels, bit-identical).
 #pragma once
 
 #include <optional>
