@@ -12,6 +12,22 @@ Tensor Module::forward(const Tensor&) {
 
 Tensor Module::operator()(const Tensor& x) { return run_forward_hooks(x, forward(x)); }
 
+ModuleError::ModuleError(std::string path, std::string type, std::string cause)
+    : Error(path + " (" + type + "): " + cause), path_(std::move(path)), type_(std::move(type)),
+      cause_(std::move(cause)) {}
+
+Tensor call_child(std::string_view name, Module& child, const Tensor& x) {
+  try {
+    return child(x);
+  } catch (const ModuleError& e) {
+    throw ModuleError(std::string(name) + "." + e.path(), e.type(), e.cause());
+  } catch (const Error& e) {
+    throw ModuleError(std::string(name), child.qualified_name(), e.what());
+  }
+}
+
+Tensor Module::call(std::string_view name, const Tensor& x) const { return call_child(name, *child_ptr(name), x); }
+
 Tensor Module::run_forward_hooks(const Tensor& x, Tensor y) {
   for (auto& [handle, hook] : hooks_) y = hook(*this, x, y);
   return y;
@@ -152,7 +168,7 @@ Sequential& Sequential::add(std::string name, std::shared_ptr<Module> m) {
 
 Tensor Sequential::forward(const Tensor& x) {
   Tensor y = x;
-  for (const auto& [n, m] : named_children()) y = (*m)(y);
+  for (const auto& [n, m] : named_children()) y = call_child(n, *m, y);
   return y;
 }
 

@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/error.h"
 #include "qlayers/tensor.h"
 
 namespace qjit::nn {
@@ -72,8 +73,9 @@ class Module {
   std::shared_ptr<Module> get_submodule(std::string_view path) const;
   // Replaces the module at a dotted path (not "").
   void set_submodule(std::string_view path, std::shared_ptr<Module> m);
-  // Calls the child in slot `name` with x (forward + hooks).
-  Tensor call(std::string_view name, const Tensor& x) const { return (*child_ptr(name))(x); }
+  // Calls the child in slot `name` with x (forward + hooks). A qjit::Error raised inside it comes out as a
+  // ModuleError naming the child's dotted path and type.
+  Tensor call(std::string_view name, const Tensor& x) const;
 
   const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& named_children() const { return children_; }
   std::vector<std::shared_ptr<Module>> children() const;
@@ -120,6 +122,23 @@ class Module {
   int next_hook_ = 0;
   bool training_ = true;
 };
+
+// A qjit::Error raised inside a child module, with where it happened: "fc (nn.Linear): linear: input = ...".
+// Each parent that runs a child through its slot (call(), Sequential) prefixes the slot name, so the message of an
+// error deep in a model names the full dotted path from the module that was called ("block.0.conv").
+class ModuleError : public Error {
+ public:
+  ModuleError(std::string path, std::string type, std::string cause);
+  const std::string& path() const { return path_; }   // dotted module name, from the outermost parent
+  const std::string& type() const { return type_; }   // qualified name of the module that failed
+  const std::string& cause() const { return cause_; }  // the original message
+
+ private:
+  std::string path_, type_, cause_;
+};
+
+// Runs `child` (forward + hooks) as the child in slot `name` of its parent, adding the slot to any error's path.
+Tensor call_child(std::string_view name, Module& child, const Tensor& x);
 
 // Implements clone_self() for a concrete module type by its copy constructor.
 template <class Derived, class Base = Module>

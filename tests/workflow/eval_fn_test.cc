@@ -1,0 +1,65 @@
+// default_eval_fn (torch.ao.quantization, PyTorch 1.13.1): runs every calibration input in order, ignores targets,
+// and a bad batch is an error naming its index and the module it failed in.
+#include "workflow/eval_fn.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "base/error.h"
+#include "tests/qlayers/expect_error.h"
+#include "tests/support/golden.h"
+#include "workflow/minmax_observer.h"
+#include "workflow/nn/linear.h"
+#include "workflow/prepare.h"
+
+namespace qjit {
+namespace {
+
+// Deterministic pseudo-random floats in [-1, 1).
+Tensor random_tensor(const std::vector<int64_t>& sizes, uint32_t seed) {
+  Tensor t = empty(sizes);
+  uint32_t s = seed * 2654435761u + 1;
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    s = s * 1664525u + 1013904223u;
+    t.data_ptr<float>()[i] = static_cast<float>(s >> 8) / static_cast<float>(1 << 23) - 1.f;
+  }
+  return t;
+}
+
+std::shared_ptr<nn::Linear> random_linear(int64_t in, int64_t out, uint32_t seed) {
+  auto l = std::make_shared<nn::Linear>(in, out);
+  l->weight = random_tensor({out, in}, seed);
+  l->bias = random_tensor({out}, seed + 100);
+  return l;
+}
+
+TEST(DefaultEvalFn, RunsEveryInputInOrderAndIgnoresTargets) {
+  auto model = std::make_shared<nn::Sequential>();
+  model->add("fc", random_linear(4, 2, 5));
+  model->eval();
+  model->qconfig = default_qconfig();
+  auto prepared = prepare(model);
+  const Tensor a = random_tensor({2, 4}, 30), b = random_tensor({2, 4}, 31);
+  default_eval_fn(*prepared, std::vector<std::pair<Tensor, Tensor>>{{a, Tensor()}, {b, Tensor()}});
+  auto* obs = dynamic_cast<const MinMaxObserver*>(get_observer_dict(*prepared)["fc.activation_post_process"]);
+  ASSERT_NE(obs, nullptr);
+  float lo = INFINITY, hi = -INFINITY;
+  for (const Tensor& x : {a, b})
+    for (float v : test::tensor_floats((*model)(x))) lo = std::min(lo, v), hi = std::max(hi, v);
+  EXPECT_EQ(obs->min_val(), lo);
+  EXPECT_EQ(obs->max_val(), hi);
+}
+
+TEST(DefaultEvalFn, ABadBatchIsAnErrorNamingItsIndexAndTheModule) {
+  auto model = std::make_shared<nn::Sequential>();
+  model->add("fc", random_linear(4, 2, 5));
+  model->qconfig = default_qconfig();
+  auto prepared = prepare(model);
+  test::expect_error([&] { default_eval_fn(*prepared, {random_tensor({2, 4}, 1), random_tensor({2, 5}, 2)}); },
+                     {"default_eval_fn", "calib_data[1]", "fc (nn.Linear)", "[2, 5]"});
+  test::expect_error([&] { default_eval_fn(*prepared, {Tensor()}); }, {"calib_data[0]", "undefined"});
+}
+
+}  // namespace
+}  // namespace qjit
