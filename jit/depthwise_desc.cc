@@ -1,6 +1,7 @@
 #include "jit/depthwise_desc.h"
 
 #include "base/error.h"
+#include "jit/isa_has_avx2.h"
 
 namespace qjit {
 
@@ -17,7 +18,7 @@ std::string DepthwiseDesc::name() const {
 
 std::unique_ptr<JitCode> DepthwiseDesc::generate() const {
 #if defined(__x86_64__)
-  if (isa == Isa::avx2 || isa == Isa::avx2_vnni || isa == Isa::avx512 || isa == Isa::avx512_vnni)
+  if (isa_has_avx2(isa))
     return x86::generate_depthwise_avx2(*this);
 #endif
   throw_bad_arg("depthwise", "isa", isa_name(isa), "has no depthwise generator");

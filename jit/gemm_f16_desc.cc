@@ -1,6 +1,7 @@
 #include "jit/gemm_f16_desc.h"
 
 #include "base/error.h"
+#include "jit/isa_has_avx2.h"
 
 #if defined(__x86_64__)
 #include "jit/x86/gemm_f16w.h"
@@ -17,7 +18,7 @@ std::string GemmF16Desc::name() const {
 
 std::unique_ptr<JitCode> GemmF16Desc::generate() const {
 #if defined(__x86_64__)
-  if (isa == Isa::avx2 || isa == Isa::avx2_vnni || isa == Isa::avx512 || isa == Isa::avx512_vnni)
+  if (isa_has_avx2(isa))
     return x86::generate_gemm_f16w(*this);
 #endif
   throw_bad_arg("gemm_f32_f16w", "isa", isa_name(isa), "has no generator");

@@ -1,33 +1,15 @@
 #include "kernels/conv_desc.h"
 
 #include "base/error.h"
+#include "kernels/conv_common.h"
 
 namespace qjit {
 
-namespace {
-
-// Large enough for any real layer, small enough that products of a few of them (pixel counts, offsets in bytes)
-// cannot overflow int64 / size_t.
-constexpr int64_t kMaxSize = int64_t{1} << 24;
-
-std::string dims_text(const std::array<int64_t, 3>& v, int dims) {
-  std::string s;
-  for (int i = 3 - dims; i < 3; ++i) s.append(i == 3 - dims ? "" : "x").append(std::to_string(v[i]));
-  return s;
-}
-
-}  // namespace
+using conv_common::dims_text;
+using conv_common::kMaxSize;
 
 void ConvDesc::validate(std::string_view fn) const {
-  check_arg(spatial_dims >= 1 && spatial_dims <= 3, fn, "spatial_dims", spatial_dims, "must be 1, 2 or 3");
-  check_arg(batch >= 0 && batch <= kMaxSize, fn, "batch", batch, "must be in [0, 2^24]");
-  check_arg(in_channels > 0 && in_channels <= kMaxSize, fn, "in_channels", in_channels, "must be in [1, 2^24]");
-  check_arg(out_channels > 0 && out_channels <= kMaxSize, fn, "out_channels", out_channels, "must be in [1, 2^24]");
-  check_arg(groups > 0, fn, "groups", groups, "must be > 0");
-  check_arg(in_channels % groups == 0, fn, "in_channels", in_channels,
-            "must be a multiple of groups (" + std::to_string(groups) + ")");
-  check_arg(out_channels % groups == 0, fn, "out_channels", out_channels,
-            "must be a multiple of groups (" + std::to_string(groups) + ")");
+  conv_common::check_channels(fn, spatial_dims, batch, in_channels, out_channels, groups);
   const int first = 3 - spatial_dims;  // the first dimension in use (W is always in use)
   for (size_t i = 0; i < 3; ++i) {
     if (static_cast<int>(i) < first) {
@@ -52,12 +34,8 @@ void ConvDesc::validate(std::string_view fn) const {
                   std::to_string(padded) + "): output size " + std::to_string((padded - extent) / stride[i] + 1) +
                   " would be <= 0");
   }
-  // The product of the input sizes must stay addressable (each factor is bounded, but not their product).
-  check_arg(input[0] * input[1] <= kMaxSize * 64 && input[0] * input[1] * input[2] <= kMaxSize * 64, fn, "input",
-            dims_text(input, spatial_dims), "more than 2^30 pixels per image");
-  const auto o = output();  // each < 2^26: padding and input are bounded
-  check_arg(o[0] * o[1] <= kMaxSize * 64 && o[0] * o[1] * o[2] <= kMaxSize * 64, fn, "output",
-            dims_text(o, spatial_dims), "more than 2^30 pixels per image");
+  // Products of the sizes must stay addressable (each factor is bounded, but not their product).
+  conv_common::check_pixel_counts(fn, input, output(), spatial_dims);
 }
 
 std::array<int64_t, 3> ConvDesc::output() const {

@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "base/threadpool.h"
+#include "jit/isa_has_avx2.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -164,9 +165,8 @@ void histc_count(const float* x, size_t n, HistcRange range, int64_t bins, uint6
                  float* min_out, float* max_out, Isa isa) {
   check_arg(bins >= 1 && bins <= (int64_t{1} << 20), "histc_count", "bins", bins, "must be in [1, 2^20]");
   check_isa_available("histc_count", isa);
-  // Every x86 rung from avx2 up has AVX2; below it (and off x86) the SSE2 / scalar code runs.
-  const bool avx2 = isa == Isa::avx2 || isa == Isa::avx2_vnni || isa == Isa::avx512 || isa == Isa::avx512_vnni;
-  const Isa path = avx2 ? Isa::avx2 : Isa::scalar;
+  // Below avx2 (and off x86) the SSE2 / scalar code runs.
+  const Isa path = isa_has_avx2(isa) ? Isa::avx2 : Isa::scalar;
   std::fill(counts, counts + bins, uint64_t{0});
   float r[2] = {std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity()};
   constexpr size_t kChunk = size_t{1} << 31;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "jit/isa_has_avx2.h"
 #include "kernels/reference/pool_ref.h"
 
 namespace qjit {
@@ -14,16 +15,6 @@ void avg_pool_nhwc_avx2(const PoolDesc& d, const AvgPoolParams& p, QType t, cons
 }  // namespace detail
 
 namespace {
-
-// Every x86 rung from avx2 up has AVX2.
-bool use_avx2(Isa isa) {
-#if defined(__x86_64__)
-  return isa == Isa::avx2 || isa == Isa::avx2_vnni || isa == Isa::avx512 || isa == Isa::avx512_vnni;
-#else
-  (void)isa;
-  return false;
-#endif
-}
 
 template <class T>
 void adaptive_avg(const PoolDesc& d, const T* x, T* y) {
@@ -79,14 +70,14 @@ int64_t adaptive_end_index(int64_t o, int64_t out, int64_t in) {
 
 void max_pool_nhwc(const PoolDesc& d, QType t, const void* x, void* y, Isa isa) {
 #if defined(__x86_64__)
-  if (use_avx2(isa) && d.channels >= 16) return detail::max_pool_nhwc_avx2(d, t, x, y);
+  if (isa_has_avx2(isa) && d.channels >= 16) return detail::max_pool_nhwc_avx2(d, t, x, y);
 #endif
   ref::max_pool_nhwc(d, t, x, y);
 }
 
 void avg_pool_nhwc(const PoolDesc& d, const AvgPoolParams& p, QType t, const void* x, void* y, Isa isa) {
 #if defined(__x86_64__)
-  if (use_avx2(isa) && d.channels >= 8) return detail::avg_pool_nhwc_avx2(d, p, t, x, y);
+  if (isa_has_avx2(isa) && d.channels >= 8) return detail::avg_pool_nhwc_avx2(d, p, t, x, y);
 #endif
   ref::avg_pool_nhwc(d, p, t, x, y);
 }

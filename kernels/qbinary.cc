@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "base/error.h"
+#include "jit/isa_has_avx2.h"
 #include "kernels/eltwise_run.h"
 #include "kernels/reference/qbinary_ref.h"
 
@@ -22,15 +23,6 @@ void qadd_qnnpack_avx2(int32_t zero_point_product, int32_t a_multiplier, int32_t
 }  // namespace detail
 
 namespace {
-
-bool use_avx2(Isa isa) {
-#if defined(__x86_64__)
-  return isa_rank(isa) >= isa_rank(Isa::avx2) && isa_rank(isa) <= isa_rank(Isa::avx512_vnni);
-#else
-  (void)isa;
-  return false;
-#endif
-}
 
 void check_params(const char* fn, const QBinaryParams& p) {
   check_arg(p.type == QType::u8 || p.type == QType::s8, fn, "type", qtype_name(p.type), "must be u8 or s8");
@@ -76,7 +68,7 @@ void qbinary_generic(const QBinaryParams& p, const void* a, ptrdiff_t a_stride, 
     const size_t len = end - begin;
     const size_t vend = vector_end > begin ? std::min(vector_end - begin, len) : 0;
 #if defined(__x86_64__)
-    if (use_avx2(exec.isa) && simple_strides) {
+    if (isa_has_avx2(exec.isa) && simple_strides) {
       detail::qbinary_generic_avx2(p.op == QBinaryOp::mul, p.relu, p.type == QType::s8, p.a_scale, p.a_zero_point,
                                    p.b_scale, p.b_zero_point, p.out_scale, p.out_zero_point, ab, a_stride, bb,
                                    b_stride, static_cast<uint8_t*>(ob), len, vend);
@@ -136,7 +128,7 @@ void qadd_qnnpack(const QAddQnnpackParams& p, const uint8_t* a, const uint8_t* b
   check_not_null(fn, "out", out);
   detail::for_each_share(exec, n, detail::kEltwiseMinPerShare, 64, [&](size_t begin, size_t end) {
 #if defined(__x86_64__)
-    if (use_avx2(exec.isa)) {
+    if (isa_has_avx2(exec.isa)) {
       detail::qadd_qnnpack_avx2(p.zero_point_product, p.a_multiplier, p.b_multiplier, p.remainder_mask,
                                 p.remainder_threshold, p.shift, p.out_zero_point, p.qmin, p.qmax, a + begin,
                                 b + begin, out + begin, end - begin);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/error.h"
+#include "jit/isa_has_avx2.h"
 #include "kernels/eltwise_run.h"
 
 namespace qjit {
@@ -14,17 +15,6 @@ void qclamp_avx2(bool is_signed, const uint8_t* in, uint8_t* out, size_t n, int3
 #endif
 }  // namespace detail
 
-namespace {
-bool use_avx2(Isa isa) {
-#if defined(__x86_64__)
-  return isa_rank(isa) >= isa_rank(Isa::avx2) && isa_rank(isa) <= isa_rank(Isa::avx512_vnni);
-#else
-  (void)isa;
-  return false;
-#endif
-}
-}  // namespace
-
 void qlut_apply(const QLut& table, const uint8_t* in, uint8_t* out, size_t n, const Exec& exec) {
   constexpr const char* fn = "qlut_apply";
   check_isa_available(fn, exec.isa);
@@ -33,7 +23,7 @@ void qlut_apply(const QLut& table, const uint8_t* in, uint8_t* out, size_t n, co
   check_not_null(fn, "out", out);
   detail::for_each_share(exec, n, detail::kEltwiseMinPerShare, 64, [&](size_t begin, size_t end) {
 #if defined(__x86_64__)
-    if (use_avx2(exec.isa)) {
+    if (isa_has_avx2(exec.isa)) {
       detail::qlut_apply_avx2(table.data(), in + begin, out + begin, end - begin);
       return;
     }
@@ -55,7 +45,7 @@ void qclamp(QType type, const void* in, void* out, size_t n, int32_t lo, int32_t
   auto* dst = static_cast<uint8_t*>(out);
   detail::for_each_share(exec, n, detail::kEltwiseMinPerShare, 64, [&](size_t begin, size_t end) {
 #if defined(__x86_64__)
-    if (use_avx2(exec.isa)) {
+    if (isa_has_avx2(exec.isa)) {
       detail::qclamp_avx2(type == QType::s8, src + begin, dst + begin, end - begin, lo, hi);
       return;
     }

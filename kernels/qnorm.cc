@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "jit/isa_has_avx2.h"
 #include "kernels/reference/qnorm_ref.h"
 
 namespace qjit {
@@ -12,23 +13,9 @@ void q_batch_norm_avx2(const BatchNormDesc& d, QType t, const void* x, void* y);
 #endif
 }  // namespace detail
 
-namespace {
-
-// Every x86 rung from avx2 up has AVX2.
-bool use_avx2(Isa isa) {
-#if defined(__x86_64__)
-  return isa == Isa::avx2 || isa == Isa::avx2_vnni || isa == Isa::avx512 || isa == Isa::avx512_vnni;
-#else
-  (void)isa;
-  return false;
-#endif
-}
-
-}  // namespace
-
 void quantized_normalize(const NormDesc& d, QType t, const void* x, void* y, Isa isa) {
 #if defined(__x86_64__)
-  if (use_avx2(isa)) return detail::quantized_normalize_avx2(d, t, x, y);
+  if (isa_has_avx2(isa)) return detail::quantized_normalize_avx2(d, t, x, y);
 #endif
   ref::quantized_normalize(d, t, x, y);
 }
@@ -47,7 +34,7 @@ void batch_norm_fused_params(int64_t channels, const float* weight, const float*
 
 void q_batch_norm(const BatchNormDesc& d, QType t, const void* x, void* y, Isa isa) {
 #if defined(__x86_64__)
-  if (use_avx2(isa)) return detail::q_batch_norm_avx2(d, t, x, y);
+  if (isa_has_avx2(isa)) return detail::q_batch_norm_avx2(d, t, x, y);
 #endif
   ref::q_batch_norm(d, t, x, y);
 }

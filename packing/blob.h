@@ -11,7 +11,6 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
-#include <utility>
 #include <vector>
 
 namespace qjit {
@@ -59,6 +58,8 @@ class BlobReader {
   void take(void* dst, size_t n, const char* what);
   // A length-prefixed nested blob: a pointer into the buffer and its size.
   std::pair<const uint8_t*, size_t> get_blob(const char* what);
+  // Bytes of the body not read yet.
+  size_t remaining() const { return n_ - pos_; }
   // Throws unless the whole body has been read.
   void expect_end();
 

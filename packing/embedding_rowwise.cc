@@ -1,13 +1,12 @@
 #include "packing/embedding_rowwise.h"
 
-#include <zlib.h>
-
 #include <cmath>
 #include <cstring>
 #include <string>
 
 #include "base/error.h"
 #include "kernels/reference/quantize_ref.h"
+#include "packing/blob.h"
 
 namespace qjit {
 
@@ -204,65 +203,23 @@ constexpr char kMagic[8] = {'Q', 'J', 'I', 'T', 'E', 'M', 'B', 0};
 constexpr uint32_t kVersion = 1;
 constexpr const char* kDeserialize = "PackedEmbeddingTable::deserialize";
 
-void put_bytes(std::vector<uint8_t>& out, const void* p, size_t n) {
-  const size_t at = out.size();
-  out.resize(at + n);
-  if (n) std::memcpy(out.data() + at, p, n);
-}
-template <class T>
-void put(std::vector<uint8_t>& out, const T& v) {
-  put_bytes(out, &v, sizeof v);
-}
-
-class Reader {
- public:
-  Reader(const uint8_t* p, size_t n) : p_(p), n_(n) {}
-  template <class T>
-  T get(const char* what) {
-    T v;
-    take(&v, sizeof v, what);
-    return v;
-  }
-  void take(void* dst, size_t n, const char* what) {
-    if (n > n_ - pos_) throw_bad_arg(kDeserialize, "size", n_, std::string("truncated while reading ") + what);
-    if (n) std::memcpy(dst, p_ + pos_, n);
-    pos_ += n;
-  }
-  size_t remaining() const { return n_ - pos_; }
-
- private:
-  const uint8_t* p_;
-  size_t n_, pos_ = 0;
-};
-
 }  // namespace
 
 std::vector<uint8_t> PackedEmbeddingTable::serialize() const {
-  std::vector<uint8_t> out;
-  out.reserve(48 + 8 * rows_ + data_.size());
-  put_bytes(out, kMagic, sizeof kMagic);
-  put(out, kVersion);
-  put(out, static_cast<uint32_t>(bits_));
-  put(out, static_cast<uint64_t>(rows_));
-  put(out, static_cast<uint64_t>(dim_));
-  put_bytes(out, scales_.data(), rows_ * sizeof(float));
-  put_bytes(out, zero_points_.data(), rows_ * sizeof(float));
-  put_bytes(out, data_.data(), data_.size());
-  const uint32_t crc = static_cast<uint32_t>(crc32(0L, out.data(), static_cast<uInt>(out.size())));
-  put(out, crc);
-  return out;
+  BlobWriter w(kMagic);
+  w.put(kVersion);
+  w.put(static_cast<uint32_t>(bits_));
+  w.put(static_cast<uint64_t>(rows_));
+  w.put(static_cast<uint64_t>(dim_));
+  w.put_bytes(scales_.data(), rows_ * sizeof(float));
+  w.put_bytes(zero_points_.data(), rows_ * sizeof(float));
+  w.put_bytes(data_.data(), data_.size());
+  return w.finish();
 }
 
 PackedEmbeddingTable PackedEmbeddingTable::deserialize(const uint8_t* data, size_t size) {
   constexpr const char* fn = kDeserialize;
-  check_not_null(fn, "data", data);
-  check_arg(size >= sizeof kMagic + 4 + 4, fn, "size", size, "too small for an embedding-table header");
-  check_arg(std::memcmp(data, kMagic, sizeof kMagic) == 0, fn, "magic", "?", "not a qjit embedding-table blob");
-  uint32_t stored_crc;
-  std::memcpy(&stored_crc, data + size - 4, 4);
-  const uint32_t crc = static_cast<uint32_t>(crc32(0L, data, static_cast<uInt>(size - 4)));
-  check_arg(crc == stored_crc, fn, "checksum", stored_crc, "does not match the data (corrupt blob)");
-  Reader r(data + sizeof kMagic, size - sizeof kMagic - 4);
+  BlobReader r(fn, data, size, kMagic, "a qjit embedding-table blob");
   const uint32_t version = r.get<uint32_t>("version");
   check_arg(version == kVersion, fn, "version", version, "unsupported (this build reads version 1)");
   const int bits = static_cast<int>(r.get<uint32_t>("bits"));
@@ -277,7 +234,7 @@ PackedEmbeddingTable PackedEmbeddingTable::deserialize(const uint8_t* data, size
   r.take(zps.data(), rows * sizeof(float), "zero points");
   std::vector<uint8_t> packed(rows * row_bytes);
   r.take(packed.data(), packed.size(), "packed rows");
-  check_arg(r.remaining() == 0, fn, "size", size, "has trailing bytes");
+  r.expect_end();
   // Rebuilt from the weight's values and qparams, so every invariant of the constructor holds; the stored scale and
   // bias must then be the ones the blob carries.
   std::vector<uint8_t> values(rows * rowwise_value_bytes(bits, dim));

@@ -5,6 +5,7 @@
 
 #include "base/error.h"
 #include "packing/blob.h"
+#include "packing/conv_weight_groups.h"
 
 namespace qjit {
 
@@ -12,84 +13,38 @@ namespace {
 
 constexpr const char* kFn = "PackedConvWeights";
 
-void check_shape(const ConvWeightShape& s) {
-  check_arg(s.out_channels > 0, kFn, "out_channels", s.out_channels, "must be > 0");
-  check_arg(s.in_channels > 0, kFn, "in_channels", s.in_channels, "must be > 0");
-  check_arg(s.groups > 0, kFn, "groups", s.groups, "must be > 0");
-  check_arg(s.in_channels % s.groups == 0, kFn, "in_channels", s.in_channels,
-            "must be a multiple of groups (" + std::to_string(s.groups) + ")");
-  check_arg(s.out_channels % s.groups == 0, kFn, "out_channels", s.out_channels,
-            "must be a multiple of groups (" + std::to_string(s.groups) + ")");
-  for (size_t i = 0; i < 3; ++i) check_arg(s.kernel[i] > 0, kFn, ArgAt{"kernel", i}, s.kernel[i], "must be > 0");
-  // PackedWeights bounds K by 2^24 (exact int32 accumulation); check the product here without overflowing first.
-  constexpr size_t kMaxK = size_t{1} << 24;
-  check_arg(s.kernel[0] <= kMaxK && s.kernel[1] <= kMaxK && s.kernel[2] <= kMaxK &&
-                s.kernel[0] * s.kernel[1] <= kMaxK && s.taps() <= kMaxK && s.group_in() <= kMaxK &&
-                s.taps() * s.group_in() <= kMaxK,
-            kFn, "kernel", std::to_string(s.kernel[0]) + "x" + std::to_string(s.kernel[1]) + "x" + std::to_string(s.kernel[2]),
-            "kD*kH*kW*C/G must be <= 2^24 (int32 accumulators)");
-}
-
-// Entries [first, first + n) of a per-channel vector, or the single per-tensor entry.
-template <class T>
-std::vector<T> slice(const std::vector<T>& v, size_t first, size_t n) {
-  if (v.size() == 1) return v;
-  return std::vector<T>(v.begin() + static_cast<ptrdiff_t>(first), v.begin() + static_cast<ptrdiff_t>(first + n));
-}
+// The PyTorch offset of (output channel g*OCg + n, input channel c of the group, tap 0):
+// weight[OC][C/G][taps].
+struct Offset {
+  size_t Cg, OCg, taps;
+  size_t operator()(size_t g, size_t c, size_t n) const { return ((g * OCg + n) * Cg + c) * taps; }
+};
 
 }  // namespace
 
 PackedConvWeights::PackedConvWeights(const ConvWeightShape& shape, const int8_t* w, WeightQParams qparams,
                                      const float* bias, Isa isa) {
-  check_shape(shape);
+  conv_weights::check_shape(kFn, shape);
   check_not_null(kFn, "weights", w);
   const size_t OC = shape.out_channels;
   // Checked here (against OC, indices of the layer) rather than per group by PackedWeights, whose messages would
   // name OC/G and indices within a group.
-  check_arg(qparams.scales.size() == 1 || qparams.scales.size() == OC, kFn, "scales.size()", qparams.scales.size(),
-            "must be 1 or out_channels (" + std::to_string(OC) + ")");
-  check_arg(qparams.zero_points.size() == 1 || qparams.zero_points.size() == OC, kFn, "zero_points.size()",
-            qparams.zero_points.size(), "must be 1 or out_channels (" + std::to_string(OC) + ")");
-  for (size_t i = 0; i < qparams.scales.size(); ++i) check_scale(kFn, ArgAt{"scales", i}, qparams.scales[i]);
-  for (size_t i = 0; i < qparams.zero_points.size(); ++i)
-    check_zero_point(kFn, ArgAt{"zero_points", i}, qparams.zero_points[i], -128, 127);
+  conv_weights::check_qparams(kFn, qparams, OC);
   shape_ = shape;
   qparams_ = std::move(qparams);
   if (bias) bias_.assign(bias, bias + OC);
 
-  const size_t G = shape.groups, Cg = shape.group_in(), OCg = shape.group_out(), taps = shape.taps(), K = shape.K();
-  std::vector<int8_t> kn(K * OCg);
-  groups_.reserve(G);
-  for (size_t g = 0; g < G; ++g) {
-    // B_g[k][n] with k = tap * Cg + c; the PyTorch offset of (oc, c, tap) is (oc * Cg + c) * taps + tap.
-    for (size_t n = 0; n < OCg; ++n) {
-      const int8_t* src = w + (g * OCg + n) * Cg * taps;
-      for (size_t c = 0; c < Cg; ++c)
-        for (size_t t = 0; t < taps; ++t) kn[(t * Cg + c) * OCg + n] = src[c * taps + t];
-    }
-    WeightQParams q{slice(qparams_.scales, g * OCg, OCg), slice(qparams_.zero_points, g * OCg, OCg)};
-    groups_.emplace_back(kn.data(), WeightOrder::k_by_n, K, OCg, std::move(q), bias ? bias + g * OCg : nullptr, isa);
-  }
+  const size_t G = shape.groups, Cg = shape.group_in(), OCg = shape.group_out(), taps = shape.taps();
+  groups_ = conv_weights::pack_groups(G, Cg, OCg, taps, w, qparams_, bias, isa, Offset{Cg, OCg, taps});
   if (G == shape.in_channels && G == OC && shape.kernel[0] == 1 && !has_zero_points())
     depthwise_.emplace(w, OC, shape.kernel[1], shape.kernel[2], isa);  // [C][1][kh][kw] is already its layout
 }
 
-bool PackedConvWeights::has_zero_points() const {
-  for (const PackedWeights& g : groups_)
-    if (g.has_zero_points()) return true;
-  return false;
-}
+bool PackedConvWeights::has_zero_points() const { return conv_weights::any_zero_points(groups_); }
 
 std::vector<int8_t> PackedConvWeights::unpack() const {
   const size_t Cg = shape_.group_in(), OCg = shape_.group_out(), taps = shape_.taps();
-  std::vector<int8_t> w(shape_.elements());
-  for (size_t g = 0; g < groups_.size(); ++g) {
-    const std::vector<int8_t> kn = groups_[g].unpack(WeightOrder::k_by_n);
-    for (size_t n = 0; n < OCg; ++n)
-      for (size_t c = 0; c < Cg; ++c)
-        for (size_t t = 0; t < taps; ++t) w[((g * OCg + n) * Cg + c) * taps + t] = kn[(t * Cg + c) * OCg + n];
-  }
-  return w;
+  return conv_weights::unpack_groups(groups_, Cg, OCg, taps, shape_.elements(), Offset{Cg, OCg, taps});
 }
 
 std::string PackedConvWeights::describe() const {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "jit/isa_has_avx2.h"
 #include "qlayers/rnn_gate_activations.h"
 
 namespace qjit {
@@ -17,16 +18,8 @@ void rnn_cell_gates_avx2(const float* gi, const float* gh, size_t ldg, bool relu
 
 namespace {
 
-bool use_avx2(Isa isa) {
-#if defined(__x86_64__)
-  return isa_rank(isa) >= isa_rank(Isa::avx2) && isa_rank(isa) <= isa_rank(Isa::avx512_vnni);
-#else
-  return false;
-#endif
-}
-
 // The first unit the scalar loops start at: after the AVX2 kernel's whole blocks of 8, or 0.
-size_t vector_units(Isa isa, size_t H) { return use_avx2(isa) ? H & ~size_t{7} : 0; }
+size_t vector_units(Isa isa, size_t H) { return isa_has_avx2(isa) ? H & ~size_t{7} : 0; }
 
 }  // namespace
 

@@ -32,14 +32,8 @@ void conv_u8s8(const ConvDesc& d, const uint8_t* x, int32_t x_zp, const int8_t* 
                     const int64_t wv = w[(((oc * Cg + c) * KD + kd) * KH + kh) * KW + kw];
                     acc += (xv - x_zp) * (wv - wz);
                   }
-            const auto acc32 = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(acc)));
-            const size_t i = m * static_cast<size_t>(OC) + static_cast<size_t>(oc), n_col = static_cast<size_t>(oc);
-            switch (out.kind) {
-              case OutputKind::s32: static_cast<int32_t*>(y)[i] = acc32; break;
-              case OutputKind::u8: static_cast<uint8_t*>(y)[i] = static_cast<uint8_t>(output_stage_int(acc32, n_col, out)); break;
-              case OutputKind::s8: static_cast<int8_t*>(y)[i] = static_cast<int8_t>(output_stage_int(acc32, n_col, out)); break;
-              case OutputKind::f32: static_cast<float*>(y)[i] = output_stage_f32(acc32, m, n_col, out); break;
-            }
+            store_output(acc, m, static_cast<size_t>(oc), y, m * static_cast<size_t>(OC) + static_cast<size_t>(oc),
+                         out);
           }
         }
 }

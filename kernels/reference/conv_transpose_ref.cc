@@ -43,13 +43,7 @@ void conv_transpose_u8s8(const ConvTransposeDesc& d, const uint8_t* x, int32_t x
   for (size_t m = 0; m < static_cast<size_t>(N * out_pixels); ++m)
     for (size_t oc = 0; oc < static_cast<size_t>(OC); ++oc) {
       const size_t i = m * static_cast<size_t>(OC) + oc;
-      const auto acc32 = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(acc[i])));
-      switch (out.kind) {
-        case OutputKind::s32: static_cast<int32_t*>(y)[i] = acc32; break;
-        case OutputKind::u8: static_cast<uint8_t*>(y)[i] = static_cast<uint8_t>(output_stage_int(acc32, oc, out)); break;
-        case OutputKind::s8: static_cast<int8_t*>(y)[i] = static_cast<int8_t>(output_stage_int(acc32, oc, out)); break;
-        case OutputKind::f32: static_cast<float*>(y)[i] = output_stage_f32(acc32, m, oc, out); break;
-      }
+      store_output(acc[i], m, oc, y, i, out);
     }
 }
 

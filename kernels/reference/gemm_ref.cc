@@ -28,6 +28,16 @@ float output_stage_f32(int32_t acc, size_t m, size_t n, const OutputStage& out) 
   return v;
 }
 
+void store_output(int64_t acc, size_t m, size_t n, void* y, size_t i, const OutputStage& out) {
+  const int32_t acc32 = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(acc)));
+  switch (out.kind) {
+    case OutputKind::s32: static_cast<int32_t*>(y)[i] = acc32; break;
+    case OutputKind::u8: static_cast<uint8_t*>(y)[i] = static_cast<uint8_t>(output_stage_int(acc32, n, out)); break;
+    case OutputKind::s8: static_cast<int8_t*>(y)[i] = static_cast<int8_t>(output_stage_int(acc32, n, out)); break;
+    case OutputKind::f32: static_cast<float*>(y)[i] = output_stage_f32(acc32, m, n, out); break;
+  }
+}
+
 void gemm_u8s8(const uint8_t* a, size_t lda, int32_t a_zp, const int8_t* b, size_t ldb, const int32_t* b_zp,
                size_t M, size_t N, size_t K, void* c, size_t ldc, const OutputStage& out) {
   for (size_t m = 0; m < M; ++m)
@@ -37,13 +47,7 @@ void gemm_u8s8(const uint8_t* a, size_t lda, int32_t a_zp, const int8_t* b, size
       int64_t acc = 0;
       for (size_t k = 0; k < K; ++k)
         acc += (static_cast<int64_t>(a[m * lda + k]) - a_zp) * (static_cast<int64_t>(b[k * ldb + n]) - bz);
-      const int32_t acc32 = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(acc)));
-      switch (out.kind) {
-        case OutputKind::s32: static_cast<int32_t*>(c)[m * ldc + n] = acc32; break;
-        case OutputKind::u8: static_cast<uint8_t*>(c)[m * ldc + n] = static_cast<uint8_t>(output_stage_int(acc32, n, out)); break;
-        case OutputKind::s8: static_cast<int8_t*>(c)[m * ldc + n] = static_cast<int8_t>(output_stage_int(acc32, n, out)); break;
-        case OutputKind::f32: static_cast<float*>(c)[m * ldc + n] = output_stage_f32(acc32, m, n, out); break;
-      }
+      store_output(acc, m, n, c, m * ldc + n, out);
     }
 }
 

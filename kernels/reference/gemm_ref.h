@@ -17,4 +17,8 @@ void gemm_u8s8(const uint8_t* a, size_t lda, int32_t a_zp, const int8_t* b, size
 int32_t output_stage_int(int32_t acc, size_t n, const OutputStage& out);
 float output_stage_f32(int32_t acc, size_t m, size_t n, const OutputStage& out);
 
+// Writes accumulator `acc` of row m, column n, wrapped to int32 as the library's int32 sums wrap, through the
+// output stage into element i of y (of out.kind). Shared by every int8 reference whose result is a GEMM's.
+void store_output(int64_t acc, size_t m, size_t n, void* y, size_t i, const OutputStage& out);
+
 }  // namespace qjit::ref

@@ -6,10 +6,14 @@
 // Geometry: input(w) / input(h, w) / input(d, h, w) also choose conv1d / 2d / 3d. kernel / stride / padding /
 // dilation take one value (every dimension in use) or one per dimension in use, resolved when the test runs, so
 // the calls can come in any order.
+//
+// BasicConvTester<Op> is the tester of any convolution-shaped operator: the transposed convolution's
+// (tests/kernels/conv_transpose_tester.h) is the same class over another Op.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <initializer_list>
@@ -20,49 +24,50 @@
 #include "base/threadpool.h"
 #include "kernels/conv.h"
 #include "kernels/reference/conv_ref.h"
+#include "tests/kernels/quant_kernel_tester.h"
 #include "tests/support/buffers.h"
 
 namespace qjit::testing {
 
-class ConvTester {
+// Op names the operator's types (Desc, Algorithm, Packed) and functions (algorithm, algorithm_name, reference,
+// run); Op::has_output_padding says whether its Desc has output_padding.
+template <class Op>
+class BasicConvTester : public QuantKernelOptions<BasicConvTester<Op>> {
  public:
-  // How conv() is called: on this thread, on the default pool, or as the shares of a caller's partition (run
-  // concurrently on the default pool, each share calling conv with its Exec::partition).
+  using Desc = typename Op::Desc;
+  using Algorithm = typename Op::Algorithm;
+  // How the operator is called: on this thread, on the default pool, or as the shares of a caller's partition
+  // (run concurrently on the default pool, each share calling it with its Exec::partition).
   enum class Threads { one, pool, partition };
 
-  ConvTester& batch(int64_t v) { batch_ = v; return *this; }
-  ConvTester& channels(int64_t in, int64_t out) { c_ = in; oc_ = out; return *this; }
-  ConvTester& groups(int64_t v) { groups_ = v; return *this; }
-  ConvTester& input(int64_t w) { input_ = {w}; return *this; }
-  ConvTester& input(int64_t h, int64_t w) { input_ = {h, w}; return *this; }
-  ConvTester& input(int64_t d, int64_t h, int64_t w) { input_ = {d, h, w}; return *this; }
-  ConvTester& kernel(std::initializer_list<int64_t> v) { kernel_ = v; return *this; }
-  ConvTester& kernel(int64_t v) { kernel_ = {v}; return *this; }
-  ConvTester& stride(std::initializer_list<int64_t> v) { stride_ = v; return *this; }
-  ConvTester& stride(int64_t v) { stride_ = {v}; return *this; }
-  ConvTester& padding(std::initializer_list<int64_t> v) { padding_ = v; return *this; }
-  ConvTester& padding(int64_t v) { padding_ = {v}; return *this; }
-  ConvTester& dilation(std::initializer_list<int64_t> v) { dilation_ = v; return *this; }
-  ConvTester& dilation(int64_t v) { dilation_ = {v}; return *this; }
+  BasicConvTester& batch(int64_t v) { batch_ = v; return *this; }
+  BasicConvTester& channels(int64_t in, int64_t out) { c_ = in; oc_ = out; return *this; }
+  BasicConvTester& groups(int64_t v) { groups_ = v; return *this; }
+  BasicConvTester& input(int64_t w) { input_ = {w}; return *this; }
+  BasicConvTester& input(int64_t h, int64_t w) { input_ = {h, w}; return *this; }
+  BasicConvTester& input(int64_t d, int64_t h, int64_t w) { input_ = {d, h, w}; return *this; }
+  BasicConvTester& kernel(std::initializer_list<int64_t> v) { kernel_ = v; return *this; }
+  BasicConvTester& kernel(int64_t v) { kernel_ = {v}; return *this; }
+  BasicConvTester& stride(std::initializer_list<int64_t> v) { stride_ = v; return *this; }
+  BasicConvTester& stride(int64_t v) { stride_ = {v}; return *this; }
+  BasicConvTester& padding(std::initializer_list<int64_t> v) { padding_ = v; return *this; }
+  BasicConvTester& padding(int64_t v) { padding_ = {v}; return *this; }
+  BasicConvTester& output_padding(std::initializer_list<int64_t> v) requires Op::has_output_padding {
+    output_padding_ = v;
+    return *this;
+  }
+  BasicConvTester& output_padding(int64_t v) requires Op::has_output_padding { output_padding_ = {v}; return *this; }
+  BasicConvTester& dilation(std::initializer_list<int64_t> v) { dilation_ = v; return *this; }
+  BasicConvTester& dilation(int64_t v) { dilation_ = {v}; return *this; }
 
-  ConvTester& x_zero_point(int32_t v) { x_zp_ = v; return *this; }
+  BasicConvTester& x_zero_point(int32_t v) { this->x_zp_ = v; return *this; }
   // Weight zero points: 0 (symmetric) or non-zero, differing per output channel when per_channel.
-  ConvTester& w_zero_point(bool v) { w_zp_ = v; return *this; }
-  ConvTester& per_channel(bool v) { per_channel_ = v; return *this; }
-  // Full-range weights take the exact s16x2 layout on AVX2; [-64, 63] the u8x4 maddubs one.
-  ConvTester& weight_range(int lo, int hi) { w_lo_ = lo; w_hi_ = hi; return *this; }
-  ConvTester& output(OutputKind v) { out_ = v; return *this; }
-  ConvTester& formula(RequantFormula v) { formula_ = v; return *this; }
-  ConvTester& bias(bool v) { bias_ = v; return *this; }
-  ConvTester& relu(bool v) { relu_ = v; return *this; }
-  ConvTester& row_scale(bool v) { row_scale_ = v; return *this; }
-  ConvTester& isa(Isa v) { isa_ = v; return *this; }
-  ConvTester& threads(Threads v, int shares = 3) { threads_ = v; shares_ = shares; return *this; }
-  ConvTester& seed(uint32_t v) { seed_ = v; return *this; }
+  BasicConvTester& w_zero_point(bool v) { this->w_zp_ = v; return *this; }
+  BasicConvTester& threads(Threads v, int shares = 3) { threads_ = v; shares_ = shares; return *this; }
 
   // The descriptor test() runs (not validated).
-  ConvDesc desc() const {
-    ConvDesc d;
+  Desc desc() const {
+    Desc d;
     const int dims = static_cast<int>(input_.size());
     d.spatial_dims = dims;
     d.batch = batch_;
@@ -76,113 +81,86 @@ class ConvTester {
     fill(d.kernel, kernel_);
     fill(d.stride, stride_);
     fill(d.padding, padding_);
+    if constexpr (Op::has_output_padding) fill(d.output_padding, output_padding_);
     fill(d.dilation, dilation_);
     return d;
   }
 
   std::string describe() const {
     const char* th = threads_ == Threads::one ? "one" : threads_ == Threads::pool ? "pool" : "partition";
-    return desc().describe() + " out=" + output_kind_name(out_) +
-           (formula_ == RequantFormula::onednn ? " onednn" : " qnnpack") +
-           (per_channel_ ? " per-channel" : " per-tensor") + (bias_ ? " bias" : "") + (relu_ ? " relu" : "") +
-           (w_zp_ ? " w_zp" : "") + (row_scale_ ? " row_scale" : "") + " x_zp=" + std::to_string(x_zp_) + " w=[" +
-           std::to_string(w_lo_) + "," + std::to_string(w_hi_) + "] threads=" + th + " isa=" + isa_name(isa_);
+    return desc().describe() + this->describe_options("w_zp", "x_zp") + " threads=" + th +
+           " isa=" + isa_name(this->isa_);
   }
 
-  // Runs the check; returns the algorithm conv() chose, so that a test can assert which path it covered.
-  ConvAlgorithm test() const {
+  // Runs the check; returns the algorithm the operator chose, so that a test can assert which path it covered.
+  Algorithm test() const {
     SCOPED_TRACE(describe());
-    const ConvDesc d = desc();
-    const ConvAlgorithm algo = conv_algorithm(d);
-    const ConvWeightShape ws = d.weight_shape();
+    const Desc d = desc();
+    const Algorithm algo = Op::algorithm(d);
+    const auto ws = d.weight_shape();
+    const Isa isa = this->isa_;
+    const int32_t x_zp = this->x_zp_;
     const size_t C = static_cast<size_t>(c_), OC = static_cast<size_t>(oc_), M = d.output_pixels();
-    std::mt19937 rng(seed_ ^ static_cast<uint32_t>(M * 7919 + OC * 131 + ws.K()));
+    std::mt19937 rng(this->seed_ ^ static_cast<uint32_t>(M * 7919 + OC * 131 + ws.K()));
 
-    std::vector<uint8_t> x(d.input_pixels() * C);
-    for (auto& v : x) v = static_cast<uint8_t>(rng());
-    std::vector<int8_t> w(ws.elements());
-    std::uniform_int_distribution<int> wd(w_lo_, w_hi_);
-    for (auto& v : w) v = static_cast<int8_t>(wd(rng));
-    WeightQParams q;
-    const size_t nq = per_channel_ ? OC : 1;
-    q.scales.assign(nq, 0.01);
-    q.zero_points.assign(nq, 0);
-    if (w_zp_)
-      for (auto& z : q.zero_points) z = static_cast<int32_t>(rng() % 21) - 10;
-    std::vector<int32_t> w_zp_per_oc(OC);
-    for (size_t i = 0; i < OC; ++i) w_zp_per_oc[i] = q.zero_points[per_channel_ ? i : 0];
-    const PackedConvWeights packed(ws, w.data(), q, nullptr, isa_);
+    const std::vector<uint8_t> x = random_activations(rng, d.input_pixels() * C);
+    const RandomWeights w(rng, ws.elements(), OC, this->w_lo_, this->w_hi_, this->per_channel_, this->w_zp_);
+    const typename Op::Packed packed(ws, w.values.data(), w.qparams, nullptr, isa);
 
     // Multipliers scaled by 1/sqrt(K) so that requantized outputs spread over the range instead of saturating.
     const float k_norm = 1.0f / std::sqrt(static_cast<float>(ws.K()));
-    std::vector<float> mult(OC), bias_f(OC), post(OC), rows(M);
-    std::vector<int32_t> bias_i(OC);
-    for (size_t i = 0; i < OC; ++i) {
-      mult[i] = (0.003f + static_cast<float>(rng() % 1000) * 6e-6f) * k_norm;
-      bias_f[i] = static_cast<float>(static_cast<int>(rng() % 20001) - 10000) * 0.31f;
-      bias_i[i] = static_cast<int32_t>(rng() % 20001) - 10000;
-      post[i] = static_cast<float>(static_cast<int>(rng() % 2001) - 1000) * 0.001f;
-    }
-    for (auto& r : rows) r = 0.5f + static_cast<float>(rng() % 100) * 0.01f;
-    OutputStage s;
-    if (out_ == OutputKind::u8 || out_ == OutputKind::s8) {
-      s = requantize_stage(out_, formula_, mult.data(), per_channel_, out_ == OutputKind::u8 ? 117 : -3);
-      if (bias_) {
-        if (formula_ == RequantFormula::onednn)
-          s.bias_f = bias_f.data();
-        else
-          s.bias_i = bias_i.data();
-      }
-      if (relu_) s.qmin = s.zero_point;
-    } else if (out_ == OutputKind::f32) {
-      s.kind = OutputKind::f32;
-      s.multiplier = mult.data();
-      s.per_channel = per_channel_;
-      if (bias_) {
-        s.bias_f = bias_f.data();
-        s.post_bias = post.data();
-      }
-      if (row_scale_) s.row_scale = rows.data();
-    }
+    const RandomOutputStage stage(rng, this->stage_options(), OC, M, 0.003f, 6e-6f, k_norm, 117);
+    const OutputStage& s = stage.stage();
 
-    const size_t out_size = output_kind_size(out_), bytes = M * OC * out_size;
+    const size_t out_size = output_kind_size(this->out_), bytes = M * OC * out_size;
     std::vector<unsigned char> want(bytes);
-    ref::conv_u8s8(d, x.data(), x_zp_, w.data(), w_zp_ ? w_zp_per_oc.data() : nullptr, want.data(), s);
+    Op::reference(d, x.data(), x_zp, w.values.data(), w.reference_zero_points(), want.data(), s);
     GuardedBuffer<unsigned char> got(bytes, 0);
     for (size_t i = 0; i < bytes; ++i) got.set(i, 0x5A);  // every output must be written
     switch (threads_) {
-      case Threads::one: conv(d, x.data(), x_zp_, packed, got.data(), s, Exec{isa_, nullptr, 1}); break;
-      case Threads::pool: conv(d, x.data(), x_zp_, packed, got.data(), s, Exec{isa_, nullptr, 0}); break;
+      case Threads::one: Op::run(d, x.data(), x_zp, packed, got.data(), s, Exec{isa, nullptr, 1}); break;
+      case Threads::pool: Op::run(d, x.data(), x_zp, packed, got.data(), s, Exec{isa, nullptr, 0}); break;
       case Threads::partition:
-        parallel_run(shares_, [&](Partition p) { conv(d, x.data(), x_zp_, packed, got.data(), s, Exec{isa_, &p}); });
+        parallel_run(shares_, [&](Partition p) { Op::run(d, x.data(), x_zp, packed, got.data(), s, Exec{isa, &p}); });
         break;
     }
-    for (size_t m = 0; m < M; ++m)
-      for (size_t oc = 0; oc < OC; ++oc)
-        for (size_t b = 0; b < out_size; ++b) {
-          const size_t i = (m * OC + oc) * out_size + b;
-          if (got.get(i) != want[i]) {
-            ADD_FAILURE() << "first mismatch at output pixel " << m << " channel " << oc << " (algorithm "
-                          << conv_algorithm_name(algo) << ")";
-            return algo;
-          }
-        }
+    if (!expect_outputs_equal(got, want, M, OC, OC, out_size, "output pixel", "channel",
+                              std::string(" (algorithm ") + Op::algorithm_name(algo) + ")"))
+      return algo;
     EXPECT_TRUE(got.guards_intact()) << "wrote outside y";
+    ++checked_;
     return algo;
   }
 
+  // How many test() calls of this kind of tester compared every output (so a sweep can prove it ran).
+  static size_t checked() { return checked_; }
+
  private:
+  inline static size_t checked_ = 0;
   int64_t batch_ = 1, c_ = 1, oc_ = 1, groups_ = 1;
-  std::vector<int64_t> input_{1, 1}, kernel_{1}, stride_{1}, padding_{0}, dilation_{1};
-  int32_t x_zp_ = 0;
-  bool w_zp_ = false, per_channel_ = false, bias_ = false, relu_ = false, row_scale_ = false;
-  int w_lo_ = -128, w_hi_ = 127;
-  OutputKind out_ = OutputKind::s32;
-  RequantFormula formula_ = RequantFormula::onednn;
-  Isa isa_ = Isa::scalar;
+  std::vector<int64_t> input_{1, 1}, kernel_{1}, stride_{1}, padding_{0}, output_padding_{0}, dilation_{1};
   Threads threads_ = Threads::one;
   int shares_ = 3;
-  uint32_t seed_ = 1;
 };
+
+// qjit::conv against ref::conv_u8s8.
+struct ConvOp {
+  using Desc = ConvDesc;
+  using Algorithm = ConvAlgorithm;
+  using Packed = PackedConvWeights;
+  static constexpr bool has_output_padding = false;
+  static Algorithm algorithm(const Desc& d) { return conv_algorithm(d); }
+  static const char* algorithm_name(Algorithm a) { return conv_algorithm_name(a); }
+  static void reference(const Desc& d, const uint8_t* x, int32_t x_zp, const int8_t* w, const int32_t* w_zp, void* y,
+                        const OutputStage& s) {
+    ref::conv_u8s8(d, x, x_zp, w, w_zp, y, s);
+  }
+  static void run(const Desc& d, const uint8_t* x, int32_t x_zp, const Packed& w, void* y, const OutputStage& s,
+                  const Exec& e) {
+    conv(d, x, x_zp, w, y, s, e);
+  }
+};
+
+using ConvTester = BasicConvTester<ConvOp>;
 
 }  // namespace qjit::testing

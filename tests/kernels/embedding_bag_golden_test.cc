@@ -5,14 +5,12 @@
 // tested against the reference in embedding_bag_test.cc.
 #include <gtest/gtest.h>
 
-#include <cstring>
-#include <iomanip>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "kernels/embedding_bag.h"
 #include "packing/embedding_rowwise.h"
+#include "tests/support/compare.h"
 #include "tests/support/golden.h"
 #include "tests/support/isa_sweep.h"
 
@@ -20,27 +18,10 @@ namespace qjit {
 namespace {
 
 using nlohmann::json;
+using test::expect_float_bits_equal;
 using test::golden_floats;
 using test::golden_ints;
 using test::golden_shape;
-
-std::string show(float v) {
-  uint32_t bits;
-  std::memcpy(&bits, &v, 4);
-  std::ostringstream os;
-  os << std::setprecision(9) << v << " (0x" << std::hex << bits << ")";
-  return os.str();
-}
-
-void expect_bits_equal(const std::vector<float>& got, const std::vector<float>& want, const std::string& what) {
-  ASSERT_EQ(got.size(), want.size()) << what;
-  size_t bad = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    if (std::memcmp(&got[i], &want[i], sizeof(float)) == 0) continue;
-    if (++bad <= 5) ADD_FAILURE() << what << "[" << i << "]: got " << show(got[i]) << ", PyTorch " << show(want[i]);
-  }
-  EXPECT_EQ(bad, 0u) << what << ": elements that differ";
-}
 
 int bits_of_op(const std::string& op) {
   if (op.find("byte") != std::string::npos) return 8;
@@ -86,7 +67,7 @@ TEST(EmbeddingBagGolden, PrepackMatchesPyTorchByteForByteAndUnpackBitForBit) {
     EXPECT_EQ(bad, 0u);
     std::vector<float> unpacked(rows * dim);
     rowwise_unpack(RowwiseTable{bits, want.data(), rows, dim}, unpacked.data());
-    expect_bits_equal(unpacked, golden_floats(c.json.at("outputs").at("unpacked")), "unpacked");
+    expect_float_bits_equal(unpacked, golden_floats(c.json.at("outputs").at("unpacked")), "unpacked");
   }
 }
 
@@ -126,7 +107,7 @@ TEST(EmbeddingBagGolden, SumIsBitExactOnEveryPathWithInt64AndInt32Indices) {
       for (bool as_int32 : {false, true}) {
         const std::vector<float> got = run_case(c, EmbeddingBagMode::sum, isa, as_int32);
         for (const char* e : {"onednn", "qnnpack"})
-          expect_bits_equal(got, golden_floats(engines.at(e)), std::string(e) + (as_int32 ? " int32" : " int64"));
+          expect_float_bits_equal(got, golden_floats(engines.at(e)), std::string(e) + (as_int32 ? " int32" : " int64"));
       }
     });
     ++checked;
@@ -152,9 +133,9 @@ TEST(EmbeddingBagGolden, MeanAndMaxEqualPyTorchOnBagsOfAtMostOneRow) {
       for (size_t b = 0; b < bags; ++b) {
         const size_t end = b + 1 < off.size() ? off[b + 1] : n;
         if (end - off[b] > 1) continue;  // PyTorch's value is the sum here, not the documented mean / max
-        expect_bits_equal(std::vector<float>(got.begin() + b * dim, got.begin() + (b + 1) * dim),
-                          std::vector<float>(want.begin() + b * dim, want.begin() + (b + 1) * dim),
-                          "bag " + std::to_string(b));
+        expect_float_bits_equal(std::vector<float>(got.begin() + b * dim, got.begin() + (b + 1) * dim),
+                                std::vector<float>(want.begin() + b * dim, want.begin() + (b + 1) * dim),
+                                "bag " + std::to_string(b));
         ++bags_checked;
       }
     });

@@ -4,7 +4,6 @@
 // Mean / max golden cases hold PyTorch's sum (README surprise 7) and are run here with mode 0 only.
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -13,28 +12,20 @@
 #include "qlayers/engine.h"
 #include "qlayers/functional_embedding.h"
 #include "qlayers/quantize.h"
+#include "tests/support/compare.h"
 #include "tests/support/golden.h"
 
 namespace qjit {
 namespace {
 
 using nlohmann::json;
+using test::count_float_bit_differences;
 using test::golden_doubles;
 using test::golden_floats;
 using test::golden_ints;
 using test::golden_tensor;
 using test::tensor_floats;
 using test::tensor_ints;
-
-size_t count_bit_differences(const std::vector<float>& got, const std::vector<float>& want, const std::string& what) {
-  EXPECT_EQ(got.size(), want.size()) << what;
-  if (got.size() != want.size()) return got.size() + want.size();
-  size_t bad = 0;
-  for (size_t i = 0; i < got.size(); ++i)
-    if (std::memcmp(&got[i], &want[i], 4) != 0 && ++bad <= 5)
-      ADD_FAILURE() << what << "[" << i << "]: got " << got[i] << ", PyTorch " << want[i];
-  return bad;
-}
 
 std::vector<test::GoldenCase> cases_where(const std::string& name_prefix) {
   std::vector<test::GoldenCase> out;
@@ -64,7 +55,7 @@ TEST(EmbeddingGolden, FunctionalPrepackAndUnpackMatchPyTorch) {
     EXPECT_EQ(packed.sizes(), test::golden_shape(want.at("packed")));
     EXPECT_EQ(tensor_ints(packed), golden_ints(want.at("packed")));
     EXPECT_EQ(unpacked.sizes(), w.sizes());
-    EXPECT_EQ(count_bit_differences(tensor_floats(unpacked), golden_floats(want.at("unpacked")), "unpacked"), 0u);
+    EXPECT_EQ(count_float_bit_differences(tensor_floats(unpacked), golden_floats(want.at("unpacked")), "unpacked"), 0u);
   }
 }
 
@@ -97,7 +88,7 @@ TEST(EmbeddingGolden, FunctionalRowwiseOffsetsSumIsBitExactUnderEachEngine) {
         y = embedding_bag_2bit_rowwise_offsets(weight, indices, offsets, false, 0, false, psw, {}, last);
       const json& want = c.json.at("engines").at(engine_name(e));
       EXPECT_EQ(y.sizes(), test::golden_shape(want));
-      if (count_bit_differences(tensor_floats(y), golden_floats(want), engine_name(e)) == 0) ++passed;
+      if (count_float_bit_differences(tensor_floats(y), golden_floats(want), engine_name(e)) == 0) ++passed;
     }
   }
   EXPECT_EQ(passed, 48);
@@ -164,7 +155,7 @@ TEST(EmbeddingGolden, EmbeddingModuleFromFloatIsBitExactForQuint8) {
     const Tensor y = (*m)(indices);
     const json& want = c.json.at("engines").at(engine_name(e));
     EXPECT_EQ(y.sizes(), test::golden_shape(want));
-    EXPECT_EQ(count_bit_differences(tensor_floats(y), golden_floats(want), engine_name(e)), 0u);
+    EXPECT_EQ(count_float_bit_differences(tensor_floats(y), golden_floats(want), engine_name(e)), 0u);
   }
 }
 
@@ -192,7 +183,7 @@ TEST(EmbeddingGolden, EmbeddingModuleQuint4x2DoesThe4BitLookupWherePyTorch113Mis
     const json& want = c.json.at("engines").at(e);
     EXPECT_EQ(test::golden_shape(want), (std::vector<int64_t>{static_cast<int64_t>(idx.size()),
                                                               static_cast<int64_t>(misread_dim)}));
-    EXPECT_EQ(count_bit_differences(misread, golden_floats(want), std::string(e) + " (PyTorch's misread)"), 0u);
+    EXPECT_EQ(count_float_bit_differences(misread, golden_floats(want), std::string(e) + " (PyTorch's misread)"), 0u);
   }
 
   const Tensor y = (*m)(indices);
@@ -203,7 +194,7 @@ TEST(EmbeddingGolden, EmbeddingModuleQuint4x2DoesThe4BitLookupWherePyTorch113Mis
                                                                    static_cast<int64_t>(row_bytes)},
                                                                   DType::uint8),
                                                         indices, off);
-  EXPECT_EQ(count_bit_differences(tensor_floats(y), tensor_floats(bag), "4-bit lookup"), 0u);
+  EXPECT_EQ(count_float_bit_differences(tensor_floats(y), tensor_floats(bag), "4-bit lookup"), 0u);
 }
 
 TEST(EmbeddingGolden, EmbeddingBagModuleFromFloatSumIsBitExactForQuint8AndQuint4x2) {
@@ -220,7 +211,7 @@ TEST(EmbeddingGolden, EmbeddingBagModuleFromFloatSumIsBitExactForQuint8AndQuint4
       const Tensor y = m->forward(indices, offsets);
       const json& want = c.json.at("engines").at(engine_name(e));
       EXPECT_EQ(y.sizes(), test::golden_shape(want));
-      EXPECT_EQ(count_bit_differences(tensor_floats(y), golden_floats(want), engine_name(e)), 0u);
+      EXPECT_EQ(count_float_bit_differences(tensor_floats(y), golden_floats(want), engine_name(e)), 0u);
     }
   }
 }

@@ -2,53 +2,24 @@
 // points), _choose_qparams_per_tensor and quantize_per_tensor_dynamic, all required bit-exact.
 #include <gtest/gtest.h>
 
-#include <cstring>
-#include <iomanip>
 #include <map>
-#include <sstream>
 
 #include "qlayers/quantize.h"
+#include "tests/support/compare.h"
 #include "tests/support/golden.h"
 
 namespace qjit {
 namespace {
 
 using nlohmann::json;
+using test::expect_float_bits_equal;
+using test::expect_ints_equal;
 using test::golden_doubles;
 using test::golden_dtype;
 using test::golden_floats;
 using test::golden_ints;
 using test::golden_tensor;
 using test::load_golden_family;
-
-std::string show(float v) {
-  uint32_t bits;
-  std::memcpy(&bits, &v, 4);
-  std::ostringstream os;
-  os << std::setprecision(9) << v << " (0x" << std::hex << bits << ")";
-  return os.str();
-}
-
-// Bitwise equality of float32 values, reporting the first few differences.
-void expect_bits_equal(const std::vector<float>& got, const std::vector<float>& want, const std::string& what) {
-  ASSERT_EQ(got.size(), want.size()) << what;
-  size_t bad = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    if (std::memcmp(&got[i], &want[i], sizeof(float)) == 0) continue;
-    if (++bad <= 5) ADD_FAILURE() << what << "[" << i << "]: got " << show(got[i]) << ", PyTorch " << show(want[i]);
-  }
-  EXPECT_EQ(bad, 0u) << what << ": elements that differ";
-}
-
-void expect_ints_equal(const std::vector<int64_t>& got, const std::vector<int64_t>& want, const std::string& what) {
-  ASSERT_EQ(got.size(), want.size()) << what;
-  size_t bad = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    if (got[i] == want[i]) continue;
-    if (++bad <= 5) ADD_FAILURE() << what << "[" << i << "]: got " << got[i] << ", PyTorch " << want[i];
-  }
-  EXPECT_EQ(bad, 0u) << what << ": elements that differ";
-}
 
 // A quantized result against a golden qtensor: dtype, shape, scheme, parameters (doubles exactly) and integers.
 void expect_qtensor_matches(const Tensor& q, const json& want, const std::string& what) {
@@ -102,10 +73,10 @@ TEST(QuantizeGolden, QuantizePerTensorIntReprAndDequantizeBitExact) {
                                          golden_dtype(p.at("dtype").get<std::string>()));
     expect_qtensor_matches(q, c.json.at("outputs").at("q"), "q");
     const std::vector<float> want = golden_floats(c.json.at("outputs").at("dequant"));
-    expect_bits_equal(test::tensor_floats(dequantize(q)), want, "dequantize(q)");
+    expect_float_bits_equal(test::tensor_floats(dequantize(q)), want, "dequantize(q)");
     // dequantize on its own, from PyTorch's stored integers
-    expect_bits_equal(test::tensor_floats(dequantize(golden_tensor(c.json.at("outputs").at("q")))), want,
-                      "dequantize(golden q)");
+    expect_float_bits_equal(test::tensor_floats(dequantize(golden_tensor(c.json.at("outputs").at("q")))), want,
+                            "dequantize(golden q)");
   }
 }
 
@@ -130,8 +101,8 @@ TEST(QuantizeGolden, QuantizePerChannelIntReprAndDequantizeBitExact) {
     }
     expect_qtensor_matches(q, want_q, "q");
     const std::vector<float> want = golden_floats(c.json.at("outputs").at("dequant"));
-    expect_bits_equal(test::tensor_floats(dequantize(q)), want, "dequantize(q)");
-    expect_bits_equal(test::tensor_floats(dequantize(golden_tensor(want_q))), want, "dequantize(golden q)");
+    expect_float_bits_equal(test::tensor_floats(dequantize(q)), want, "dequantize(q)");
+    expect_float_bits_equal(test::tensor_floats(dequantize(golden_tensor(want_q))), want, "dequantize(golden q)");
   }
   EXPECT_EQ(float_qparams, 1);
 }

@@ -5,14 +5,12 @@
 // every step the scale / zero point buffers and the observer's running min / max.
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <functional>
-#include <iomanip>
 #include <map>
-#include <sstream>
 #include <string>
 
 #include "base/error.h"
+#include "tests/support/compare.h"
 #include "tests/support/golden.h"
 #include "workflow/fake_quantize.h"
 #include "workflow/histogram_observer.h"
@@ -21,29 +19,11 @@ namespace qjit {
 namespace {
 
 using nlohmann::json;
+using test::expect_float_bits_equal;
 using test::golden_floats;
 using test::golden_ints;
 using test::golden_tensor;
 using test::tensor_floats;
-
-std::string show(float v) {
-  uint32_t bits;
-  std::memcpy(&bits, &v, 4);
-  std::ostringstream os;
-  os << std::setprecision(9) << v << " (0x" << std::hex << bits << ")";
-  return os.str();
-}
-
-// Bitwise float equality (so -0.0 != 0.0: PyTorch's masked negative gradients are -0.0).
-void expect_bits(const std::vector<float>& got, const std::vector<float>& want, const std::string& what) {
-  ASSERT_EQ(got.size(), want.size()) << what;
-  size_t bad = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    if (std::memcmp(&got[i], &want[i], sizeof(float)) == 0) continue;
-    if (++bad <= 5) ADD_FAILURE() << what << "[" << i << "]: got " << show(got[i]) << ", PyTorch " << show(want[i]);
-  }
-  EXPECT_EQ(bad, 0u) << what << ": values that differ, of " << got.size();
-}
 
 std::vector<test::GoldenCase> cases_where(const std::function<bool(const test::GoldenCase&)>& keep) {
   std::vector<test::GoldenCase> out;
@@ -78,15 +58,14 @@ TEST(FakeQuantGolden, PerTensorForwardAndSteGradientBitExact) {
     const FakeQuantizeResult r = fake_quantize_per_tensor_affine_cachemask(
         x, p.at("scale").get<double>(), p.at("zero_point").get<int64_t>(), p.at("quant_min").get<int64_t>(),
         p.at("quant_max").get<int64_t>());
-    expect_bits(tensor_floats(r.output), golden_floats(c.json.at("outputs").at("y")), "y");
+    expect_float_bits_equal(tensor_floats(r.output), golden_floats(c.json.at("outputs").at("y")), "y");
     const Tensor grad_x = fake_quantize_backward(golden_tensor(c.json.at("inputs").at("grad_y")), r.mask);
-    expect_bits(tensor_floats(grad_x), golden_floats(c.json.at("outputs").at("grad_x")), "grad_x");
+    expect_float_bits_equal(tensor_floats(grad_x), golden_floats(c.json.at("outputs").at("grad_x")), "grad_x");
     // The mask-less form gives the same output.
-    expect_bits(tensor_floats(fake_quantize_per_tensor_affine(x, p.at("scale").get<double>(),
-                                                              p.at("zero_point").get<int64_t>(),
-                                                              p.at("quant_min").get<int64_t>(),
-                                                              p.at("quant_max").get<int64_t>())),
-                golden_floats(c.json.at("outputs").at("y")), "y without mask");
+    expect_float_bits_equal(tensor_floats(fake_quantize_per_tensor_affine(
+                                x, p.at("scale").get<double>(), p.at("zero_point").get<int64_t>(),
+                                p.at("quant_min").get<int64_t>(), p.at("quant_max").get<int64_t>())),
+                            golden_floats(c.json.at("outputs").at("y")), "y without mask");
   }
 }
 
@@ -100,9 +79,9 @@ TEST(FakeQuantGolden, PerChannelForwardAndSteGradientBitExact) {
     const FakeQuantizeResult r = fake_quantize_per_channel_affine_cachemask(
         x, golden_floats(p.at("scale")), golden_ints(p.at("zero_point")), p.at("axis").get<int64_t>(),
         p.at("quant_min").get<int64_t>(), p.at("quant_max").get<int64_t>());
-    expect_bits(tensor_floats(r.output), golden_floats(c.json.at("outputs").at("y")), "y");
+    expect_float_bits_equal(tensor_floats(r.output), golden_floats(c.json.at("outputs").at("y")), "y");
     const Tensor grad_x = fake_quantize_backward(golden_tensor(c.json.at("inputs").at("grad_y")), r.mask);
-    expect_bits(tensor_floats(grad_x), golden_floats(c.json.at("outputs").at("grad_x")), "grad_x");
+    expect_float_bits_equal(tensor_floats(grad_x), golden_floats(c.json.at("outputs").at("grad_x")), "grad_x");
   }
 }
 
@@ -118,13 +97,13 @@ TEST(FakeQuantGolden, LearnablePerTensorForwardAndGradientsBitExact) {
     const auto zp = static_cast<float>(p.at("zero_point").get<double>());
     const auto qmin = p.at("quant_min").get<int64_t>(), qmax = p.at("quant_max").get<int64_t>();
     const double factor = p.at("grad_factor").get<double>();
-    expect_bits(tensor_floats(fake_quantize_learnable_per_tensor_affine(x, scale, zp, qmin, qmax, factor)),
-                golden_floats(out.at("y")), "y");
+    expect_float_bits_equal(tensor_floats(fake_quantize_learnable_per_tensor_affine(x, scale, zp, qmin, qmax, factor)),
+                            golden_floats(out.at("y")), "y");
     const LearnableFakeQuantizeGrads g = fake_quantize_learnable_per_tensor_affine_backward(
         golden_tensor(c.json.at("inputs").at("grad_y")), x, scale, zp, qmin, qmax, factor);
-    expect_bits(tensor_floats(g.grad_x), golden_floats(out.at("grad_x")), "grad_x");
-    expect_bits({g.grad_scale}, golden_floats(out.at("grad_scale")), "grad_scale");
-    expect_bits({g.grad_zero_point}, golden_floats(out.at("grad_zero_point")), "grad_zero_point");
+    expect_float_bits_equal(tensor_floats(g.grad_x), golden_floats(out.at("grad_x")), "grad_x");
+    expect_float_bits_equal({g.grad_scale}, golden_floats(out.at("grad_scale")), "grad_scale");
+    expect_float_bits_equal({g.grad_zero_point}, golden_floats(out.at("grad_zero_point")), "grad_zero_point");
   }
 }
 
@@ -200,14 +179,15 @@ TEST(FakeQuantGolden, ModuleTrajectoriesBitExact) {
       const Tensor y = fq->forward(golden_tensor(steps[i].at("x")));
       const Tensor grad_x = fq->backward(golden_tensor(steps[i].at("grad_y")));
       const json& st = after[i];
-      expect_bits(tensor_floats(y), golden_floats(st.at("y")), step + " y");
-      expect_bits(tensor_floats(grad_x), golden_floats(st.at("grad_x")), step + " grad_x");
-      expect_bits(fq->qparams().scales, golden_floats(st.at("scale")), step + " scale");
+      expect_float_bits_equal(tensor_floats(y), golden_floats(st.at("y")), step + " y");
+      expect_float_bits_equal(tensor_floats(grad_x), golden_floats(st.at("grad_x")), step + " grad_x");
+      expect_float_bits_equal(fq->qparams().scales, golden_floats(st.at("scale")), step + " scale");
       EXPECT_EQ(fq->qparams().zero_points, golden_ints(st.at("zero_point"))) << step << " zero_point";
       if (st.contains("min_val")) {
-        expect_bits(running(fq->activation_post_process(), true), golden_floats(st.at("min_val")), step + " min_val");
-        expect_bits(running(fq->activation_post_process(), false), golden_floats(st.at("max_val")),
-                    step + " max_val");
+        expect_float_bits_equal(running(fq->activation_post_process(), true), golden_floats(st.at("min_val")),
+                                step + " min_val");
+        expect_float_bits_equal(running(fq->activation_post_process(), false), golden_floats(st.at("max_val")),
+                                step + " max_val");
       }
       ++steps_checked;
     }

@@ -4,16 +4,14 @@
 // _non_linear_param_search and (last step) all 2048 bins. Cases with "error" must throw qjit::Error when built.
 #include <gtest/gtest.h>
 
-#include <cstring>
-#include <iomanip>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 
 #include "base/error.h"
+#include "tests/support/compare.h"
 #include "tests/support/golden.h"
 #include "workflow/histogram_observer.h"
 #include "workflow/minmax_observer.h"
@@ -22,38 +20,12 @@ namespace qjit {
 namespace {
 
 using nlohmann::json;
+using test::expect_float_bits_equal;
+using test::expect_ints_equal;
 using test::golden_dtype;
 using test::golden_floats;
 using test::golden_ints;
 using test::golden_tensor;
-
-std::string show(float v) {
-  uint32_t bits;
-  std::memcpy(&bits, &v, 4);
-  std::ostringstream os;
-  os << std::setprecision(9) << v << " (0x" << std::hex << bits << ")";
-  return os.str();
-}
-
-// Bitwise float equality; returns whether all matched, reporting the first few differences.
-bool floats_match(const std::vector<float>& got, const std::vector<float>& want, const std::string& what) {
-  if (got.size() != want.size()) {
-    ADD_FAILURE() << what << ": " << got.size() << " values, PyTorch has " << want.size();
-    return false;
-  }
-  size_t bad = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    if (std::memcmp(&got[i], &want[i], sizeof(float)) == 0) continue;
-    if (++bad <= 5) ADD_FAILURE() << what << "[" << i << "]: got " << show(got[i]) << ", PyTorch " << show(want[i]);
-  }
-  if (bad) ADD_FAILURE() << what << ": " << bad << " of " << got.size() << " values differ";
-  return bad == 0;
-}
-
-bool ints_match(const std::vector<int64_t>& got, const std::vector<int64_t>& want, const std::string& what) {
-  EXPECT_EQ(got, want) << what;
-  return got == want;
-}
 
 QScheme parse_qscheme(const std::string& s) {
   if (s == "per_tensor_affine") return QScheme::per_tensor_affine;
@@ -177,25 +149,26 @@ void run_case(const test::GoldenCase& c, Tally& t) {
     EXPECT_TRUE(y.shares_storage_with(x)) << "forward must return its input";
     const json& st = after[i];
     t.add(type + " running min/max",
-          floats_match(running(*obs, true), golden_floats(st.at("min_val")), step + " min_val") &
-              floats_match(running(*obs, false), golden_floats(st.at("max_val")), step + " max_val"));
+          expect_float_bits_equal(running(*obs, true), golden_floats(st.at("min_val")), step + " min_val") &
+              expect_float_bits_equal(running(*obs, false), golden_floats(st.at("max_val")), step + " max_val"));
     const ObserverQParams q = obs->calculate_qparams();
-    bool ok = floats_match(q.scales, golden_floats(st.at("scale")), step + " scale");
+    bool ok = expect_float_bits_equal(q.scales, golden_floats(st.at("scale")), step + " scale");
     if (st.at("zero_point").at("dtype") == "f32")
-      ok &= floats_match(q.float_zero_points, golden_floats(st.at("zero_point")), step + " float zero_point");
+      ok &=
+          expect_float_bits_equal(q.float_zero_points, golden_floats(st.at("zero_point")), step + " float zero_point");
     else
-      ok &= ints_match(q.zero_points, golden_ints(st.at("zero_point")), step + " zero_point");
+      ok &= expect_ints_equal(q.zero_points, golden_ints(st.at("zero_point")), step + " zero_point");
     t.add(type + " scale + zero point", ok);
     if (hist && st.contains("search_min")) {
       const auto [a, b] = hist->non_linear_param_search();
-      t.add(type + " search min/max",
-            floats_match({a, b}, {static_cast<float>(st.at("search_min").get<double>()),
-                                  static_cast<float>(st.at("search_max").get<double>())},
-                         step + " search (min, max)"));
+      t.add(type + " search min/max", expect_float_bits_equal({a, b},
+                                                              {static_cast<float>(st.at("search_min").get<double>()),
+                                                               static_cast<float>(st.at("search_max").get<double>())},
+                                                              step + " search (min, max)"));
     }
     if (hist && st.contains("histogram"))
-      t.add(type + " final histogram bins", floats_match(hist->histogram(), golden_floats(st.at("histogram")),
-                                                         step + " histogram"));
+      t.add(type + " final histogram bins",
+            expect_float_bits_equal(hist->histogram(), golden_floats(st.at("histogram")), step + " histogram"));
   }
 }
 
