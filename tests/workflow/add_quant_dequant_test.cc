@@ -1,5 +1,6 @@
 // add_quant_dequant (torch.ao.quantization, PyTorch 1.13.1): which modules get wrapped, and that the wrapped model
 // prepares, calibrates (default_eval_fn) and converts into Quantize -> quantized leaf -> DeQuantize per leaf.
+#include "tests/workflow/random_model.h"
 #include "workflow/add_quant_dequant.h"
 
 #include <gtest/gtest.h>
@@ -19,23 +20,8 @@
 namespace qjit {
 namespace {
 
-// Deterministic pseudo-random floats in [-1, 1).
-Tensor random_tensor(const std::vector<int64_t>& sizes, uint32_t seed) {
-  Tensor t = empty(sizes);
-  uint32_t s = seed * 2654435761u + 1;
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    s = s * 1664525u + 1013904223u;
-    t.data_ptr<float>()[i] = static_cast<float>(s >> 8) / static_cast<float>(1 << 23) - 1.f;
-  }
-  return t;
-}
-
-std::shared_ptr<nn::Linear> random_linear(int64_t in, int64_t out, uint32_t seed) {
-  auto l = std::make_shared<nn::Linear>(in, out);
-  l->weight = random_tensor({out, in}, seed);
-  l->bias = random_tensor({out}, seed + 100);
-  return l;
-}
+using test::random_linear;
+using test::random_tensor;
 
 // fc1 -> relu -> block.fc2: a nested float model without stubs.
 std::shared_ptr<nn::Sequential> float_model() {
