@@ -1,6 +1,5 @@
 // add_quant_dequant (torch.ao.quantization, PyTorch 1.13.1): which modules get wrapped, and that the wrapped model
 // prepares, calibrates (default_eval_fn) and converts into Quantize -> quantized leaf -> DeQuantize per leaf.
-#include "tests/workflow/random_model.h"
 #include "workflow/add_quant_dequant.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +9,7 @@
 #include "base/error.h"
 #include "tests/qlayers/expect_error.h"
 #include "tests/support/golden.h"
+#include "tests/workflow/random_model.h"
 #include "workflow/convert.h"
 #include "workflow/eval_fn.h"
 #include "workflow/nn/activation.h"
