@@ -1,4 +1,3 @@
-#include "tests/workflow/random_model.h"
 #include "workflow/convert.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +9,7 @@
 #include "qlayers/linear.h"
 #include "qlayers/quant_stubs.h"
 #include "tests/support/golden.h"
+#include "tests/workflow/random_model.h"
 #include "workflow/fuse_modules.h"
 #include "workflow/nn/activation.h"
 #include "workflow/nn/batchnorm.h"
