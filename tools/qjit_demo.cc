@@ -138,7 +138,10 @@ int static_ptq_small_cnn(const std::string& model_path, bool quick) {
   const models::Evaluation f = models::evaluate(*float_model, test, 500, 0, n_test);
   const models::Evaluation q = models::evaluate(*quantized, test, 500, 0, n_test);
   std::printf("  fuse + prepare + calibrate (1024 images) + convert: %.2f s\n", ptq_s);
-  std::printf("  %-22s %9s %12s %14s\n", "", "accuracy", "PyTorch", "time / image");
+  std::printf("  %-22s %9s %12s %14s\n", "", "accuracy", quick ? "PyTorch*" : "PyTorch", "time / image");
+  if (quick)
+    std::printf("  (* PyTorch's figures are over all 10000 test images, qjit's here over the first %lld)\n",
+                (long long)n_test);
   std::printf("  %-22s %8.2f%% %11.2f%% %11.1f us\n", "float", 100 * f.accuracy(),
               100 * results.at("float").get<double>(), 1e6 * f.seconds / double(f.total));
   std::printf("  %-22s %8.2f%% %11.2f%% %11.1f us\n", "int8 (onednn qconfig)", 100 * q.accuracy(),
