@@ -12,6 +12,7 @@
 #include "base/error.h"
 #include "kernels/conv_transpose.h"
 #include "qlayers/engine.h"
+#include "qlayers/requant_constants.h"
 
 namespace qjit {
 
@@ -206,46 +207,14 @@ Tensor quantized_conv_transpose(std::string_view fn, const Tensor& input, const 
   }
   if (N == 0) return y;
 
-  // The requantization of the engine (NUMERICS.md section 7), per output channel.
-  const double x_scale = input.q_scale();
+  // The requantization constants of the engine (NUMERICS.md section 7), shared with Linear and Conv.
   const auto x_zp = static_cast<int32_t>(input.q_zero_point());
-  const WeightQParams& q = weight.qparams();
-  const std::vector<float>& bias = weight.bias();
-  const RequantFormula formula = requant_formula();
-  const size_t n_oc = static_cast<size_t>(OC);
-  std::vector<float> mult(n_oc), bias_f;
-  std::vector<int32_t> bias_i;
-  if (formula == RequantFormula::onednn) {
-    // ideep's reciprocal scales; the float bias enters the accumulator domain.
-    const float src_s = 1.0f / static_cast<float>(x_scale), dst_s = 1.0f / static_cast<float>(scale);
-    if (!bias.empty()) bias_f.resize(n_oc);
-    for (size_t c = 0; c < n_oc; ++c) {
-      const float wei_s = 1.0f / static_cast<float>(q.scales[q.scales.size() == 1 ? 0 : c]);
-      const float sw = src_s * wei_s;
-      mult[c] = dst_s / sw;
-      if (!bias.empty()) bias_f[c] = bias[c] * sw;
-    }
-  } else {
-    // Bias quantized with x_scale * w_scale (product in double), the float requant scale w * x * (1 / out).
-    const float inv_out = 1.0f / static_cast<float>(scale);
-    if (!bias.empty()) bias_i.resize(n_oc);
-    for (size_t c = 0; c < n_oc; ++c) {
-      const double w_scale = q.scales[q.scales.size() == 1 ? 0 : c];
-      mult[c] = static_cast<float>(w_scale) * static_cast<float>(x_scale) * inv_out;
-      if (!bias.empty()) {
-        const float inv_bs = 1.0f / static_cast<float>(x_scale * w_scale);
-        const double v = std::nearbyint(static_cast<double>(bias[c] * inv_bs));
-        constexpr double lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max();
-        bias_i[c] = static_cast<int32_t>(std::min(std::max(v, lo), hi));  // as quantize to qint32 clamps
-      }
-    }
-  }
-  for (size_t c = 0; c < n_oc; ++c)
-    check_arg(std::isfinite(mult[c]) && mult[c] > 0, fn, "scale", scale,
-              "gives a requantization multiplier that is not finite and > 0 (" + std::to_string(mult[c]) + ")");
-  OutputStage s = requantize_stage(OutputKind::u8, formula, mult.data(), true, static_cast<int32_t>(zero_point));
-  if (!bias_f.empty()) s.bias_f = bias_f.data();
-  if (!bias_i.empty()) s.bias_i = bias_i.data();
+  const RequantConstants rc = make_requant_constants(requant_formula(), input.q_scale(), weight.qparams().scales,
+                                                     static_cast<size_t>(OC), weight.bias(), scale);
+  for (float m : rc.multiplier)
+    check_arg(std::isfinite(m) && m > 0, fn, "scale", scale,
+              "gives a requantization multiplier that is not finite and > 0 (" + std::to_string(m) + ")");
+  const OutputStage s = requant_output_stage(rc, static_cast<int32_t>(zero_point), /*relu=*/false);
   conv_transpose(d, x.data_ptr<uint8_t>(), x_zp, weight, y_nwc.data_ptr<uint8_t>(), s, Exec{weight.isa()});
   return y;
 }
