@@ -44,9 +44,7 @@ Tensor quantize_weight(const Tensor& w, const QConfig& qconfig) {
   }
   // _clamp_weights: the observer's range may be narrower than the dtype's ([-127, 127] for XNNPACK).
   if (dtype != DType::quint4x2 && (obs->quant_min() > quant_min(dtype) || obs->quant_max() < quant_max(dtype))) {
-    Tensor c = q.contiguous();
-    if (!c.shares_storage_with(q)) q = c;
-    else q = q.clone();
+    q = q.contiguous();  // q is this function's own tensor: clamping it in place is safe
     const int64_t lo = obs->quant_min(), hi = obs->quant_max();
     if (dtype == DType::qint8) {
       int8_t* p = q.data_ptr<int8_t>();

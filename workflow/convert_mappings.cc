@@ -115,6 +115,14 @@ std::shared_ptr<nn::Module> embedding_bag(const ConvertContext& c) {
   return nnq::EmbeddingBag::from_quantized(quantize_weight(f.weight, c.qconfig), f.mode, f.include_last_offset);
 }
 
+template <class Q>
+std::shared_ptr<nn::Module> instance_norm(const ConvertContext& c) {
+  const auto& f = as<nn::InstanceNormBase>(c);
+  const OutQParams o = output_qparams(c);
+  return std::make_shared<Q>(f.num_features, f.weight, f.bias, o.scale, o.zero_point, f.eps, f.momentum.value_or(0.1),
+                             f.affine, f.track_running_stats);
+}
+
 }  // namespace
 
 ModuleMapping get_default_static_quant_module_mappings() {
@@ -160,18 +168,9 @@ ModuleMapping get_default_static_quant_module_mappings() {
     return std::make_shared<nnq::GroupNorm>(f.num_groups, f.num_channels, f.weight, f.bias, o.scale, o.zero_point,
                                             f.eps, f.affine);
   });
-  auto instance_norm = [](auto tag) {
-    using Q = decltype(tag);
-    return [](const ConvertContext& c) -> std::shared_ptr<nn::Module> {
-      const auto& f = as<nn::InstanceNormBase>(c);
-      const OutQParams o = output_qparams(c);
-      return std::make_shared<Q>(f.num_features, f.weight, f.bias, o.scale, o.zero_point, f.eps,
-                                 f.momentum.value_or(0.1), f.affine, f.track_running_stats);
-    };
-  };
-  m.set("nn.InstanceNorm1d", instance_norm(nnq::InstanceNorm1d(1, Tensor(), Tensor(), 1.0, 0)));
-  m.set("nn.InstanceNorm2d", instance_norm(nnq::InstanceNorm2d(1, Tensor(), Tensor(), 1.0, 0)));
-  m.set("nn.InstanceNorm3d", instance_norm(nnq::InstanceNorm3d(1, Tensor(), Tensor(), 1.0, 0)));
+  m.set("nn.InstanceNorm1d", instance_norm<nnq::InstanceNorm1d>);
+  m.set("nn.InstanceNorm2d", instance_norm<nnq::InstanceNorm2d>);
+  m.set("nn.InstanceNorm3d", instance_norm<nnq::InstanceNorm3d>);
   m.set("nn.Embedding", embedding);
   m.set("nn.EmbeddingBag", embedding_bag);
   m.set("nn.ReLU6", [](const ConvertContext& c) -> std::shared_ptr<nn::Module> {

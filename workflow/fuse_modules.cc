@@ -97,10 +97,7 @@ std::shared_ptr<nn::Module> fuse_modules(std::shared_ptr<nn::Module> model,
   for (const auto& names : modules_to_fuse) {
     std::vector<std::shared_ptr<nn::Module>> mods;
     for (const auto& n : names) mods.push_back(model->get_submodule(n));
-    std::shared_ptr<nn::Module> fused = fuse_known_modules(mods);
-    // Hooks of the last module now run after the fused one.
-    fused = fused->clone_self();  // never share a module object with the unfused model
-    model->set_submodule(names[0], fused);
+    model->set_submodule(names[0], fuse_known_modules(mods));
     for (size_t i = 1; i < names.size(); ++i) model->set_submodule(names[i], std::make_shared<nn::Identity>());
   }
   return model;

@@ -10,8 +10,8 @@
 //   (ConvTranspose1d/2d/3d, BatchNorm)        -> the transposed conv with BN folded in
 // Folding needs eval mode (PyTorch's QAT fusion keeps ConvBn modules instead; qjit has no QAT modules yet): a
 // module in train mode is a qjit::Error, as are an unsupported run, a run in the wrong order (ReLU, Conv),
-// mismatched channel counts and names that are not in the model. Forward hooks of the last module move to the fused
-// one (PyTorch moves the first module's pre-hooks and the last one's hooks).
+// mismatched channel counts and names that are not in the model. Unlike PyTorch, forward hooks of the fused
+// modules are not carried over to the fused one: fuse before attaching hooks (prepare() does).
 #pragma once
 
 #include <memory>

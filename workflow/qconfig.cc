@@ -26,7 +26,7 @@ QConfig::QConfig(ObserverFactory activation, ObserverFactory weight)
   const auto* placeholder = dynamic_cast<const PlaceholderObserver*>(act.get());
   is_dynamic_ = placeholder != nullptr && placeholder->compute_dtype().has_value();
   weight_per_channel_ = is_per_channel(wt->qscheme());
-  // PyTorch's assert_valid_qconfig: a per-channel weight observer needs an axis (ch_axis >= 0) and fp16 pairs.
+  // float16 activations only go with float16 weights (float16_dynamic_qconfig / float16_static_qconfig).
   check_arg(!(activation_dtype_ == DType::float16) || weight_dtype_ == DType::float16, "QConfig", "weight dtype",
             dtype_name(weight_dtype_), "a float16 activation needs float16 weights");
 }
