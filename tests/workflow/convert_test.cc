@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "base/error.h"
+#include "qlayers/conv_transpose.h"
 #include "qlayers/dynamic_linear.h"
 #include "qlayers/linear.h"
 #include "qlayers/quant_stubs.h"
@@ -85,6 +86,27 @@ TEST(Convert, StaticLinearModelIsSwappedAndCloseToFloat) {
   EXPECT_EQ(q->child("dequant").qualified_name(), "nnq.DeQuantize");
   EXPECT_EQ(q->child("fc").qconfig, nullptr);
   EXPECT_LT(max_abs_diff((*q)(x), y_float), 0.03f * max_abs(y_float));
+}
+
+TEST(Convert, ConvTransposeWithPerChannelQconfigIsQuantizedAlongItsOutputChannels) {
+  auto conv = std::make_shared<nn::ConvTranspose2d>(3, 4, std::vector<int64_t>{3}, std::vector<int64_t>{2});
+  conv->weight = random_tensor({3, 4, 3, 3}, 21);  // [in, out, kh, kw]
+  // Output channel 1 much larger than the others: per-channel scales must follow axis 1 to keep channel 0 exact.
+  for (int64_t i = 0; i < 3; ++i)
+    for (int64_t k = 0; k < 9; ++k) conv->weight.data_ptr<float>()[(i * 4 + 1) * 9 + k] *= 50.f;
+  conv->bias = random_tensor({4}, 22);
+  auto model = std::make_shared<nn::Sequential>();
+  model->add("quant", std::make_shared<nn::QuantStub>()).add("deconv", conv).add("dequant",
+                                                                                 std::make_shared<nn::DeQuantStub>());
+  model->eval();
+  model->qconfig = default_per_channel_qconfig();  // MinMax activations, per-channel symmetric weights
+  const Tensor x = random_tensor({2, 3, 5, 5}, 23);
+  auto q = quantize(model, [&](nn::Module& m) { m(x); });
+  const auto* deconv = dynamic_cast<const nnq::ConvTranspose2d*>(&q->child("deconv"));
+  ASSERT_NE(deconv, nullptr);
+  EXPECT_EQ(deconv->weight().q_per_channel_axis(), 1);
+  EXPECT_EQ(deconv->weight().q_per_channel_scales().size(), 4u);
+  EXPECT_LT(max_abs_diff((*q)(x), (*model)(x)), 0.03f * max_abs((*model)(x)));
 }
 
 TEST(Convert, UnpreparedModelIsAnErrorNamingTheModule) {
