@@ -10,7 +10,7 @@ namespace qjit::nn {
 using detail::py_bool;
 using detail::py_float;
 
-BatchNormBase::BatchNormBase(int64_t n, double e, std::optional<double> m, bool aff, bool track, const std::string& fn)
+NormBase::NormBase(int64_t n, double e, std::optional<double> m, bool aff, bool track, const std::string& fn)
     : num_features(n), eps(e), momentum(m), affine(aff), track_running_stats(track) {
   check_arg(n >= 1, fn, "num_features", n, "must be >= 1");
   check_arg(std::isfinite(e) && e >= 0, fn, "eps", e, "must be finite and >= 0");
@@ -26,13 +26,13 @@ BatchNormBase::BatchNormBase(int64_t n, double e, std::optional<double> m, bool 
   }
 }
 
-std::string BatchNormBase::extra_repr() const {
+std::string NormBase::extra_repr() const {
   return std::to_string(num_features) + ", eps=" + py_float(eps) +
          ", momentum=" + (momentum ? py_float(*momentum) : std::string("None")) + ", affine=" + py_bool(affine) +
          ", track_running_stats=" + py_bool(track_running_stats);
 }
 
-std::vector<StateEntry> BatchNormBase::local_state() {
+std::vector<StateEntry> NormBase::local_state() {
   std::vector<StateEntry> s;
   add_state(s, "weight", weight, StateKind::parameter);
   add_state(s, "bias", bias, StateKind::parameter);

@@ -18,7 +18,8 @@
 
 namespace qjit::nn {
 
-class BatchNormBase : public Module, public HasState {
+// PyTorch's _NormBase: the arguments, parameters, buffers and printing that BatchNorm and InstanceNorm share.
+class NormBase : public Module, public HasState {
  public:
   std::string extra_repr() const override;
   std::vector<StateEntry> local_state() override;
@@ -30,8 +31,14 @@ class BatchNormBase : public Module, public HasState {
   Tensor weight, bias, running_mean, running_var, num_batches_tracked;
 
  protected:
-  BatchNormBase(int64_t num_features, double eps, std::optional<double> momentum, bool affine,
-                bool track_running_stats, const std::string& fn);
+  // Checks the arguments (fn names the module in messages) and creates the tensors the flags ask for.
+  NormBase(int64_t num_features, double eps, std::optional<double> momentum, bool affine, bool track_running_stats,
+           const std::string& fn);
+};
+
+class BatchNormBase : public NormBase {
+ protected:
+  using NormBase::NormBase;
   // x must have one of the dims; fn names the module in messages.
   Tensor run(const Tensor& x, int64_t min_dim, int64_t max_dim);
 };

@@ -136,38 +136,6 @@ std::vector<StateEntry> GroupNorm::local_state() {
   return s;
 }
 
-InstanceNormBase::InstanceNormBase(int64_t n, double e, std::optional<double> m, bool aff, bool track,
-                                   const std::string& fn)
-    : num_features(n), eps(e), momentum(m), affine(aff), track_running_stats(track) {
-  check_arg(n >= 1, fn, "num_features", n, "must be >= 1");
-  check_eps(fn, e);
-  if (aff) {
-    weight = full({n}, 1.0);
-    bias = zeros({n});
-  }
-  if (track) {
-    running_mean = zeros({n});
-    running_var = full({n}, 1.0);
-    num_batches_tracked = zeros({}, DType::int64);
-  }
-}
-
-std::string InstanceNormBase::extra_repr() const {
-  return std::to_string(num_features) + ", eps=" + py_float(eps) +
-         ", momentum=" + (momentum ? py_float(*momentum) : std::string("None")) + ", affine=" + py_bool(affine) +
-         ", track_running_stats=" + py_bool(track_running_stats);
-}
-
-std::vector<StateEntry> InstanceNormBase::local_state() {
-  std::vector<StateEntry> s;
-  add_state(s, "weight", weight, StateKind::parameter);
-  add_state(s, "bias", bias, StateKind::parameter);
-  add_state(s, "running_mean", running_mean, StateKind::buffer);
-  add_state(s, "running_var", running_var, StateKind::buffer);
-  add_state(s, "num_batches_tracked", num_batches_tracked, StateKind::buffer);
-  return s;
-}
-
 // PyTorch's instance_norm: the input viewed as (1, N*C, *spatial) through batch_norm with the running stats
 // repeated N times, the updated copies then averaged over N.
 Tensor InstanceNormBase::run(const Tensor& x_in, int spatial_dims) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "qlayers/module.h"
+#include "workflow/nn/batchnorm.h"
 #include "workflow/nn/module_state.h"
 
 namespace qjit::nn {
@@ -45,19 +46,10 @@ class GroupNorm : public ModuleBase<GroupNorm>, public HasState {
   Tensor weight, bias;
 };
 
-class InstanceNormBase : public Module, public HasState {
- public:
-  std::string extra_repr() const override;
-  std::vector<StateEntry> local_state() override;
-  int64_t num_features;
-  double eps;
-  std::optional<double> momentum;
-  bool affine, track_running_stats;
-  Tensor weight, bias, running_mean, running_var, num_batches_tracked;
-
+// The state and printing are BatchNorm's (NormBase, workflow/nn/batchnorm.h), as in PyTorch.
+class InstanceNormBase : public NormBase {
  protected:
-  InstanceNormBase(int64_t num_features, double eps, std::optional<double> momentum, bool affine,
-                   bool track_running_stats, const std::string& fn);
+  using NormBase::NormBase;
   Tensor run(const Tensor& x, int spatial_dims);
 };
 
