@@ -95,6 +95,8 @@ class Module {
   void remove_forward_hook(int handle);
   void clear_forward_hooks() { hooks_.clear(); }
   size_t forward_hook_count() const { return hooks_.size(); }
+  // (handle, hook) in call order: what convert and fuse_modules carry over to the module replacing this one.
+  const std::vector<std::pair<int, ForwardHook>>& forward_hooks() const { return hooks_; }
   // Runs the hooks on (x, y); modules with their own typed calls use it to honour hooks.
   Tensor run_forward_hooks(const Tensor& x, Tensor y);
 

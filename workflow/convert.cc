@@ -67,6 +67,12 @@ std::shared_ptr<nn::Module> swap(const std::shared_ptr<nn::Module>& module, cons
   if (!dynamic && !q->is_dynamic() && !q->is_float16()) act = &activation_observer(*module, name);
   std::shared_ptr<nn::Module> out = (*conv)(ConvertContext{name, *module, *q, act});
   check_arg(out != nullptr, "convert", "module", name, "the converter returned nothing");
+  // As PyTorch's swap_module: the float module's forward hooks, except the one running its observer, stay on the
+  // quantized module (they now see its quantized output).
+  const int observer_hook =
+      has_observer(*module) ? static_cast<const ObserverModule&>(module->child(kActivationPostProcess)).parent_hook : -1;
+  for (const auto& [handle, hook] : module->forward_hooks())
+    if (handle != observer_hook) out->register_forward_hook(hook);
   return out;
 }
 

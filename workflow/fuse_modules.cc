@@ -97,7 +97,11 @@ std::shared_ptr<nn::Module> fuse_modules(std::shared_ptr<nn::Module> model,
   for (const auto& names : modules_to_fuse) {
     std::vector<std::shared_ptr<nn::Module>> mods;
     for (const auto& n : names) mods.push_back(model->get_submodule(n));
-    model->set_submodule(names[0], fuse_known_modules(mods));
+    std::shared_ptr<nn::Module> fused = fuse_known_modules(mods);
+    // As PyTorch: the last module's forward hooks move to the fused module, which now produces that output.
+    for (const auto& [handle, hook] : mods.back()->forward_hooks()) fused->register_forward_hook(hook);
+    mods.back()->clear_forward_hooks();
+    model->set_submodule(names[0], fused);
     for (size_t i = 1; i < names.size(); ++i) model->set_submodule(names[i], std::make_shared<nn::Identity>());
   }
   return model;

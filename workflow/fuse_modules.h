@@ -10,8 +10,8 @@
 //   (ConvTranspose1d/2d/3d, BatchNorm)        -> the transposed conv with BN folded in
 // Folding needs eval mode (PyTorch's QAT fusion keeps ConvBn modules instead; qjit has no QAT modules yet): a
 // module in train mode is a qjit::Error, as are an unsupported run, a run in the wrong order (ReLU, Conv),
-// mismatched channel counts and names that are not in the model. Unlike PyTorch, forward hooks of the fused
-// modules are not carried over to the fused one: fuse before attaching hooks (prepare() does).
+// mismatched channel counts and names that are not in the model. As in PyTorch, the forward hooks of the run's
+// last module move to the fused module (a folded conv or linear is a copy of the first module, its hooks included).
 #pragma once
 
 #include <memory>

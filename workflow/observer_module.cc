@@ -8,7 +8,8 @@ ObserverModule::ObserverModule(std::unique_ptr<ObserverBase> observer) : observe
   check_arg(observer_ != nullptr, "ObserverModule", "observer", "null", "must not be null");
 }
 
-ObserverModule::ObserverModule(const ObserverModule& other) : ModuleBase(other), observer_(other.observer_->clone()) {}
+ObserverModule::ObserverModule(const ObserverModule& other)
+    : ModuleBase(other), parent_hook(other.parent_hook), observer_(other.observer_->clone()) {}
 
 std::string ObserverModule::extra_repr() const {
   return std::string("dtype=") + dtype_name(observer_->dtype()) + ", qscheme=" + qscheme_name(observer_->qscheme()) +

@@ -27,6 +27,11 @@ class ObserverModule : public nn::ModuleBase<ObserverModule> {
   ObserverBase& observer() { return *observer_; }
   const ObserverBase& observer() const { return *observer_; }
 
+  // The handle of the forward hook that runs this observer on its parent's output (prepare() sets it; -1 for a
+  // slot the parent calls itself, as FloatFunctional does): what remove_observers and convert take off the parent
+  // while leaving the user's own hooks in place.
+  int parent_hook = -1;
+
  private:
   std::unique_ptr<ObserverBase> observer_;
 };

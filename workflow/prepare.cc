@@ -44,8 +44,9 @@ void add_observers(nn::Module& m, const std::string& name) {
       return;
     }
     if (leaf || is_fused(m)) {
-      m.register_module(kActivationPostProcess, std::make_shared<ObserverModule>(q->activation()()));
-      m.register_forward_hook(observe_output);
+      auto observer = std::make_shared<ObserverModule>(q->activation()());
+      observer->parent_hook = m.register_forward_hook(observe_output);
+      m.register_module(kActivationPostProcess, std::move(observer));
       return;
     }
   }
@@ -92,8 +93,9 @@ std::map<std::string, const ObserverBase*> get_observer_dict(nn::Module& model) 
 void remove_observers(nn::Module& model, bool remove_qconfig) {
   for (auto& [n, m] : model.named_modules()) {
     if (has_observer(*m)) {
-      if (m->forward_hook_count() > 0) {  // a leaf observed through the hook prepare() added
-        m->clear_forward_hooks();
+      const int hook = static_cast<ObserverModule&>(m->child(kActivationPostProcess)).parent_hook;
+      if (hook >= 0) {  // a leaf observed through the hook prepare() added: only that hook goes, the user's stay
+        m->remove_forward_hook(hook);
         m->remove_child(kActivationPostProcess);
       } else {  // a FloatFunctional-like slot: back to the identity placeholder
         m->set_child(kActivationPostProcess, std::make_shared<nn::Identity>());
