@@ -110,7 +110,10 @@ std::shared_ptr<nn::Module> quantize(std::shared_ptr<nn::Module> model,
                                      const std::function<void(nn::Module&)>& run_fn, bool inplace,
                                      const ModuleMapping& mapping) {
   check_arg(static_cast<bool>(run_fn), "quantize", "run_fn", "empty", "must be callable");
-  std::shared_ptr<nn::Module> prepared = prepare(std::move(model), inplace);
+  // The mapping's own types are observed too, so that a user's entry for a custom leaf finds its observer.
+  std::set<std::string> allow_list = get_default_qconfig_propagation_list();
+  for (std::string& t : mapping.types()) allow_list.insert(std::move(t));
+  std::shared_ptr<nn::Module> prepared = prepare(std::move(model), inplace, allow_list);
   prepared->eval();
   run_fn(*prepared);
   return convert(prepared, mapping, /*inplace=*/true);

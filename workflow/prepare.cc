@@ -1,6 +1,7 @@
 #include "workflow/prepare.h"
 
 #include "base/error.h"
+#include "workflow/convert.h"
 #include "workflow/observer_module.h"
 
 namespace qjit {
@@ -30,7 +31,7 @@ Tensor observe_output(nn::Module& self, const Tensor&, const Tensor& y) {
   return self.call(kActivationPostProcess, y);
 }
 
-void add_observers(nn::Module& m, const std::string& name) {
+void add_observers(nn::Module& m, const std::string& name, const std::set<std::string>& allow_list) {
   const QConfigPtr q = as_qconfig(m.qconfig);
   const bool leaf = m.named_children().empty();
   const bool has_slot = m.has_child(kActivationPostProcess);
@@ -43,7 +44,7 @@ void add_observers(nn::Module& m, const std::string& name) {
         throw_bad_arg("prepare", "module", name.empty() ? m.qualified_name() : name, "is observed already");
       return;
     }
-    if (leaf || is_fused(m)) {
+    if ((leaf && allow_list.count(m.qualified_name())) || is_fused(m)) {
       auto observer = std::make_shared<ObserverModule>(q->activation()());
       observer->parent_hook = m.register_forward_hook(observe_output);
       m.register_module(kActivationPostProcess, std::move(observer));
@@ -51,7 +52,7 @@ void add_observers(nn::Module& m, const std::string& name) {
     }
   }
   for (const auto& [child_name, child] : m.named_children())
-    add_observers(*child, name.empty() ? child_name : name + "." + child_name);
+    add_observers(*child, name.empty() ? child_name : name + "." + child_name, allow_list);
 }
 
 }  // namespace
@@ -60,7 +61,15 @@ void propagate_qconfig_(nn::Module& model, const QConfigMapping& mapping) {
   propagate(model, "", mapping.global().value_or(nullptr), mapping);
 }
 
-std::shared_ptr<nn::Module> prepare(std::shared_ptr<nn::Module> model, bool inplace) {
+std::set<std::string> get_default_qconfig_propagation_list() {
+  std::set<std::string> out{"nn.Sequential"};
+  for (const ModuleMapping& m : {get_default_static_quant_module_mappings(), get_default_dynamic_quant_module_mappings()})
+    for (std::string& t : m.types()) out.insert(std::move(t));
+  return out;
+}
+
+std::shared_ptr<nn::Module> prepare(std::shared_ptr<nn::Module> model, bool inplace,
+                                    const std::set<std::string>& allow_list) {
   check_arg(model != nullptr, "prepare", "model", "null", "must not be null");
   if (!inplace) model = model->deep_clone();
   propagate_qconfig_(*model);
@@ -68,7 +77,7 @@ std::shared_ptr<nn::Module> prepare(std::shared_ptr<nn::Module> model, bool inpl
   for (auto& [n, m] : model->named_modules()) any = any || m->qconfig != nullptr;
   check_arg(any, "prepare", "model", model->qualified_name(),
             "no module has a qconfig: set model.qconfig (e.g. get_default_qconfig(\"x86\")) first");
-  add_observers(*model, "");
+  add_observers(*model, "", allow_list);
   return model;
 }
 

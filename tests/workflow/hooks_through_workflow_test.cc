@@ -48,12 +48,12 @@ std::shared_ptr<nn::Sequential> quant_linear_relu_model() {
 TEST(WorkflowHooks, RemoveObserversKeepsTheUsersHookAndDropsOnlyTheObserverHook) {
   auto model = quant_linear_relu_model();
   auto log = std::make_shared<HookLog>();
-  model->child("relu").register_forward_hook(logging_hook(log));
+  model->child("fc").register_forward_hook(logging_hook(log));
   prepare(model, /*inplace=*/true);
-  EXPECT_EQ(model->child("relu").forward_hook_count(), 2u);  // the user's and the observer's
+  EXPECT_EQ(model->child("fc").forward_hook_count(), 2u);  // the user's and the observer's
   remove_observers(*model);
   EXPECT_TRUE(get_observer_dict(*model).empty());
-  ASSERT_EQ(model->child("relu").forward_hook_count(), 1u);
+  ASSERT_EQ(model->child("fc").forward_hook_count(), 1u);
   (*model)(random_tensor({2, 8}, 4));
   EXPECT_EQ(log->calls, 1);
 }

@@ -5,6 +5,8 @@
 #include "base/error.h"
 #include "workflow/minmax_observer.h"
 #include "workflow/observer_defaults.h"
+#include "workflow/nn/activation.h"
+#include "workflow/nn/linear.h"
 #include "workflow/observer_module.h"
 
 namespace qjit {
@@ -21,6 +23,9 @@ class Twice : public nn::ModuleBase<Twice> {
     return y;
   }
 };
+
+// Twice is not a PyTorch type: the tests observe it by naming it in prepare()'s allow list.
+const std::set<std::string> kObserveTwice{"test.Twice"};
 
 std::shared_ptr<nn::Sequential> two_layer_model() {
   auto inner = std::make_shared<nn::Sequential>();
@@ -48,7 +53,7 @@ TEST(Prepare, PropagateGivesChildrenTheParentsQconfigUnlessNameOrTypeOverrides) 
 TEST(Prepare, ObserversAttachToLeavesAndRecordTheirOutputs) {
   auto model = two_layer_model();
   model->qconfig = default_qconfig();
-  auto prepared = prepare(model, /*inplace=*/false);
+  auto prepared = prepare(model, /*inplace=*/false, kObserveTwice);
   EXPECT_FALSE(has_observer(model->child("a"))) << "inplace=false must leave the original alone";
   auto observers = get_observer_dict(*prepared);
   ASSERT_EQ(observers.size(), 2u);
@@ -67,7 +72,7 @@ TEST(Prepare, ObserversAttachToLeavesAndRecordTheirOutputs) {
 TEST(Prepare, DeepCloneOfAPreparedModelObservesWithItsOwnObservers) {
   auto model = two_layer_model();
   model->qconfig = default_qconfig();
-  auto prepared = prepare(model, true);
+  auto prepared = prepare(model, true, kObserveTwice);
   auto copy = prepared->deep_clone();
   (*copy)(from_vector({5.f}));
   auto* orig = dynamic_cast<const MinMaxObserver*>(get_observer_dict(*prepared)["a.activation_post_process"]);
@@ -79,11 +84,25 @@ TEST(Prepare, DeepCloneOfAPreparedModelObservesWithItsOwnObservers) {
 TEST(Prepare, RemoveObserversRestoresThePlainModel) {
   auto model = two_layer_model();
   model->qconfig = default_qconfig();
-  prepare(model, true);
+  prepare(model, true, kObserveTwice);
   remove_observers(*model);
   EXPECT_TRUE(get_observer_dict(*model).empty());
   EXPECT_EQ(model->child("a").forward_hook_count(), 0u);
   EXPECT_EQ(model->child("a").qconfig, nullptr);
+}
+
+TEST(Prepare, OnlyTypesOfThePropagationListAreObservedByDefault) {
+  auto model = std::make_shared<nn::Sequential>();
+  model->add("fc", std::make_shared<nn::Linear>(4, 4)).add("relu", std::make_shared<nn::ReLU>())
+      .add("twice", std::make_shared<Twice>());
+  model->qconfig = default_qconfig();
+  auto prepared = prepare(model);
+  EXPECT_TRUE(has_observer(prepared->child("fc")));
+  EXPECT_FALSE(has_observer(prepared->child("relu"))) << "nn.ReLU keeps its input's qparams, as in PyTorch";
+  EXPECT_FALSE(has_observer(prepared->child("twice")));
+  const auto list = get_default_qconfig_propagation_list();
+  EXPECT_TRUE(list.count("nn.Conv2d") && list.count("nn.LSTM") && list.count("nn.QuantStub") && list.count("nn.Sequential"));
+  EXPECT_FALSE(list.count("nn.ReLU"));
 }
 
 TEST(Prepare, ModelWithoutAnyQconfigIsAnErrorAndConvertSeesMissingObservers) {
