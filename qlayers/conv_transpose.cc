@@ -154,7 +154,8 @@ std::shared_ptr<const PackedConvTransposeWeights> pack_conv_transpose_weight(std
 }
 
 Tensor quantized_conv_transpose(std::string_view fn, const Tensor& input, const PackedConvTransposeWeights& weight,
-                                const ConvTransposeGeometry& geometry, double scale, int64_t zero_point) {
+                                const ConvTransposeGeometry& geometry, double scale, int64_t zero_point,
+                                const RequantCache* cache) {
   const int dims = geometry.spatial_dims;
   check_input(fn, input, dims);
   check_scale(fn, "scale", scale);
@@ -207,10 +208,18 @@ Tensor quantized_conv_transpose(std::string_view fn, const Tensor& input, const 
   }
   if (N == 0) return y;
 
-  // The requantization constants of the engine (NUMERICS.md section 7), shared with Linear and Conv.
   const auto x_zp = static_cast<int32_t>(input.q_zero_point());
-  const RequantConstants rc = make_requant_constants(requant_formula(), input.q_scale(), weight.qparams().scales,
-                                                     static_cast<size_t>(OC), weight.bias(), scale);
+  // The requantization constants of the engine (NUMERICS.md section 7), shared with Linear and Conv; a module
+  // passes its cache so that a forward with the qparams of the last one computes nothing.
+  std::shared_ptr<const RequantConstants> cached;
+  RequantConstants computed;
+  if (cache)
+    cached = cache->get(requant_formula(), input.q_scale(), scale, weight.qparams().scales, static_cast<size_t>(OC),
+                        weight.bias());
+  else
+    computed = make_requant_constants(requant_formula(), input.q_scale(), weight.qparams().scales,
+                                      static_cast<size_t>(OC), weight.bias(), scale);
+  const RequantConstants& rc = cached ? *cached : computed;
   for (float m : rc.multiplier)
     check_arg(std::isfinite(m) && m > 0, fn, "scale", scale,
               "gives a requantization multiplier that is not finite and > 0 (" + std::to_string(m) + ")");
@@ -278,6 +287,7 @@ void ConvTransposeNd::set_weight_bias(const Tensor& qweight, const Tensor& bias)
   check_arg(qweight.sizes() == want, fn, "qweight.sizes()", shape_str(qweight.sizes()),
             "must be " + shape_str(want) + " (in_channels, out_channels/groups, kernel_size...)");
   packed_ = pack_conv_transpose_weight(fn, geometry_.spatial_dims, qweight, bias, geometry_.groups);
+  requant_cache_ = std::make_shared<RequantCache>();  // the constants depend on the weights' scales and bias
   weight_per_channel_ = is_per_channel(qweight.qscheme());
 }
 
@@ -304,7 +314,7 @@ Tensor ConvTransposeNd::bias() const {
 }
 
 Tensor ConvTransposeNd::forward(const Tensor& x) {
-  return quantized_conv_transpose(name_, x, *packed_, geometry_, scale, zero_point);
+  return quantized_conv_transpose(name_, x, *packed_, geometry_, scale, zero_point, requant_cache_.get());
 }
 
 std::string ConvTransposeNd::extra_repr() const {
@@ -439,6 +449,7 @@ void ConvTransposeNd::load(const uint8_t* data, size_t size, const char* fn) {
   zero_point = zp;
   weight_per_channel_ = per_channel != 0;
   packed_ = std::move(packed);
+  requant_cache_ = std::make_shared<RequantCache>();
 }
 
 namespace {

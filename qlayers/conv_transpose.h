@@ -27,6 +27,7 @@
 #include "packing/packed_conv_transpose_weights.h"
 #include "qlayers/expanding_array.h"
 #include "qlayers/module.h"
+#include "qlayers/requant_constants.h"
 #include "qlayers/tensor.h"
 
 namespace qjit {
@@ -60,7 +61,8 @@ std::shared_ptr<const PackedConvTransposeWeights> pack_conv_transpose_weight(std
                                                                              int64_t groups);
 // The op on packed weights (what the functional ops and the modules call).
 Tensor quantized_conv_transpose(std::string_view fn, const Tensor& input, const PackedConvTransposeWeights& weight,
-                                const ConvTransposeGeometry& geometry, double scale, int64_t zero_point);
+                                const ConvTransposeGeometry& geometry, double scale, int64_t zero_point,
+                                const RequantCache* cache = nullptr);
 
 namespace nnq {
 
@@ -109,6 +111,8 @@ class ConvTransposeNd : public nn::Module {
   ConvTransposeGeometry geometry_;
   std::string padding_mode_;
   std::shared_ptr<const PackedConvTransposeWeights> packed_;  // shared by clones: never modified
+  // The requantization constants of the last call; replaced with the weights (clones share both).
+  std::shared_ptr<RequantCache> requant_cache_ = std::make_shared<RequantCache>();
   bool weight_per_channel_ = false;                           // as set, for weight()
 };
 

@@ -373,6 +373,26 @@ TEST(NnqConvTranspose, FromQuantizedMatchesTheFunctionalOp) {
   }
 }
 
+// The module caches the requantization constants of its last call: a call with another input scale, another
+// engine or after new weights must not reuse them.
+TEST(NnqConvTranspose, ChangingInputScaleEngineOrWeightsBetweenCallsGivesFreshResults) {
+  Case c;
+  c.per_channel = true;
+  const Operands o = make_operands(c, 41);
+  const auto m = nnq::ConvTranspose2d::from_quantized(o.w, o.b, 0.07, 99, c.s, c.p, c.op, c.groups, c.d);
+  const Tensor xb = make_per_tensor_quantized_tensor(int_repr(o.x), 0.035, 100);
+  const Tensor ya = (*m)(o.x);
+  expect_same((*m)(xb), run_functional(c, Operands{xb, o.w, o.b}, 0.07, 99));
+  expect_same((*m)(o.x), ya);
+  {
+    EngineGuard guard(QEngine::qnnpack);
+    expect_same((*m)(o.x), run_functional(c, o, 0.07, 99));
+  }
+  const Operands o2 = make_operands(c, 42);
+  m->set_weight_bias(o2.w, o2.b);
+  expect_same((*m)(o.x), run_functional(c, Operands{o.x, o2.w, o2.b}, 0.07, 99));
+}
+
 TEST(NnqConvTranspose, SerializeDeserializeGivesEqualOutputs) {
   for (const Case& c : cases()) {
     SCOPED_TRACE(c.describe());
