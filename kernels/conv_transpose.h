@@ -13,10 +13,16 @@
 // each tap reaches are gathered into rows (kernels/conv_transpose_gather.h; taps that reach nothing hold x_zp and
 // add exactly 0), and one GEMM per block (and group) computes the block's outputs with the output stage fused in
 // its epilogue, so no int32 image is scattered and re-read.
-//   gather          G == 1
-//   grouped_gather  G > 1: per (block, group), the group's C/G input channels and OC/G output channels (ldc = OC)
-// With stride s, only about 1/s of the taps of a row reach an input pixel per dimension; the GEMM still runs over
-// all of them (a phase-split form that packs the taps of each output phase apart would skip them: not done yet).
+//   gather                stride 1, G == 1
+//   grouped_gather        stride 1, G > 1: per (block, group), the group's C/G input channels and OC/G output
+//                         channels (ldc = OC)
+//   phase_gather          some stride > 1 (G == 1; grouped_phase_gather: G > 1): with stride s only about 1/s of
+//                         the taps reach an input pixel from a given output, and which ones depends only on the
+//                         output's phase (o + padding) % s. Per phase, the outputs of that phase (a sub-grid) get
+//                         rows of the phase's taps only and a GEMM on the weights of those taps (packed once per
+//                         stride and dilation: PackedConvTransposeWeights::phases), about s^dims times less work
+//                         than gathering every tap; the GEMM writes a per-thread tile whose rows are copied to
+//                         their outputs (stride apart). kernels/conv_transpose_phase_rows.h.
 //
 // Threads: blocks of output pixels (times groups) are split across the default pool, or the caller's partition
 // (Exec::partition: this call does only that share).
@@ -32,7 +38,7 @@
 
 namespace qjit {
 
-enum class ConvTransposeAlgorithm : uint8_t { gather, grouped_gather };
+enum class ConvTransposeAlgorithm : uint8_t { gather, grouped_gather, phase_gather, grouped_phase_gather };
 
 const char* conv_transpose_algorithm_name(ConvTransposeAlgorithm a);
 

@@ -1,6 +1,9 @@
 #include "packing/packed_conv_transpose_weights.h"
 
+#include <algorithm>
 #include <cmath>
+#include <list>
+#include <mutex>
 #include <string>
 
 #include "base/error.h"
@@ -42,6 +45,63 @@ PackedConvTransposeWeights::PackedConvTransposeWeights(const ConvTransposeWeight
 
   const size_t G = shape.groups, Cg = shape.group_in(), OCg = shape.group_out(), taps = shape.taps();
   groups_ = conv_weights::pack_groups(G, Cg, OCg, taps, w, qparams_, bias, isa, Offset{Cg, OCg, taps});
+  phase_cache_ = std::make_shared<PhaseCache>();
+}
+
+// ---- Phases ---------------------------------------------------------------------------------------------------
+
+struct PackedConvTransposeWeights::PhaseCache {
+  std::mutex mutex;
+  std::list<ConvTransposePhases> entries;  // a list: references to entries stay valid as it grows
+};
+
+const ConvTransposePhases& PackedConvTransposeWeights::phases(const std::array<size_t, 3>& stride,
+                                                               const std::array<size_t, 3>& dilation) const {
+  for (size_t i = 0; i < 3; ++i) {
+    check_arg(stride[i] >= 1, "PackedConvTransposeWeights::phases", ArgAt{"stride", i}, stride[i], "must be >= 1");
+    check_arg(dilation[i] >= 1, "PackedConvTransposeWeights::phases", ArgAt{"dilation", i}, dilation[i], "must be >= 1");
+  }
+  std::lock_guard<std::mutex> lock(phase_cache_->mutex);
+  for (const ConvTransposePhases& e : phase_cache_->entries)
+    if (e.stride == stride && e.dilation == dilation) return e;
+
+  ConvTransposePhases out;
+  out.stride = stride;
+  out.dilation = dilation;
+  const size_t Cg = shape_.group_in(), OCg = shape_.group_out();
+  const auto& k = shape_.kernel;
+  std::vector<std::vector<int8_t>> full;  // each group's K x OCg matrix
+  for (const PackedWeights& g : groups_) full.push_back(g.unpack(WeightOrder::k_by_n));
+  for (size_t r0 = 0; r0 < stride[0]; ++r0)
+    for (size_t r1 = 0; r1 < stride[1]; ++r1)
+      for (size_t r2 = 0; r2 < stride[2]; ++r2) {
+        ConvTransposePhase ph;
+        const size_t r[3] = {r0, r1, r2};
+        for (size_t i = 0; i < 3; ++i) {
+          for (size_t t = 0; t < k[i]; ++t)
+            if (t * dilation[i] % stride[i] == r[i]) ph.taps[i].push_back(t);
+          if (ph.taps[i].empty()) ph.taps[i].push_back(0);
+        }
+        const size_t taps = ph.taps[0].size() * ph.taps[1].size() * ph.taps[2].size();
+        ph.K = taps * Cg;
+        std::vector<int8_t> sub(ph.K * OCg);
+        for (size_t g = 0; g < groups_.size(); ++g) {
+          size_t row = 0;
+          for (size_t kd : ph.taps[0])
+            for (size_t kh : ph.taps[1])
+              for (size_t kw : ph.taps[2]) {
+                const size_t t = (kd * k[1] + kh) * k[2] + kw;
+                std::copy_n(full[g].begin() + static_cast<ptrdiff_t>(t * Cg * OCg), Cg * OCg,
+                            sub.begin() + static_cast<ptrdiff_t>(row * Cg * OCg));
+                ++row;
+              }
+          ph.groups.emplace_back(sub.data(), WeightOrder::k_by_n, ph.K, OCg, groups_[g].qparams(), nullptr,
+                                 groups_[g].layout().isa);
+        }
+        out.phases.push_back(std::move(ph));
+      }
+  phase_cache_->entries.push_back(std::move(out));
+  return phase_cache_->entries.back();
 }
 
 bool PackedConvTransposeWeights::has_zero_points() const { return conv_weights::any_zero_points(groups_); }
@@ -91,6 +151,7 @@ PackedConvTransposeWeights PackedConvTransposeWeights::deserialize(const uint8_t
   check_arg(version == kVersion, fn, "version", version, "unsupported (this build reads version 1)");
 
   PackedConvTransposeWeights p;
+  p.phase_cache_ = std::make_shared<PhaseCache>();
   ConvTransposeWeightShape& s = p.shape_;
   s.in_channels = r.get<uint64_t>("in_channels");
   s.out_channels = r.get<uint64_t>("out_channels");

@@ -16,6 +16,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,24 @@ struct ConvTransposeWeightShape {
   bool operator==(const ConvTransposeWeightShape& o) const {
     return in_channels == o.in_channels && out_channels == o.out_channels && groups == o.groups && kernel == o.kernel;
   }
+};
+
+// The weights of one output phase of a strided transposed convolution (kernels/conv_transpose.h, phase form).
+// Along dimension i, the outputs o with (o + padding) % stride == r (their phase r) are reached only by the kernel
+// offsets k with (k * dilation) % stride == r: taps[i] lists them (ascending). A phase no offset reaches lists {0},
+// which reaches nothing from those outputs (its rows hold the activation zero point, adding exactly 0). group(g)
+// is the K x (OC/G) matrix of the layer's group g restricted to the taps taps[0] x taps[1] x taps[2] (tap-major,
+// channel-minor as the full matrix), K = their count * C/G.
+struct ConvTransposePhase {
+  std::array<std::vector<size_t>, 3> taps;
+  size_t K = 0;
+  std::vector<PackedWeights> groups;
+};
+
+// Every phase of one (stride, dilation): phases[(r0 * stride[1] + r1) * stride[2] + r2].
+struct ConvTransposePhases {
+  std::array<size_t, 3> stride{1, 1, 1}, dilation{1, 1, 1};
+  std::vector<ConvTransposePhase> phases;
 };
 
 class PackedConvTransposeWeights {
@@ -61,6 +80,11 @@ class PackedConvTransposeWeights {
   // The weights in PyTorch's ConvTranspose layout again.
   std::vector<int8_t> unpack() const;
 
+  // The weights split by output phase for this stride and dilation (every entry >= 1), packed on the first call
+  // for them and kept (thread-safe; copies of this object share what was packed): a strided layer's repeated
+  // calls pack nothing.
+  const ConvTransposePhases& phases(const std::array<size_t, 3>& stride, const std::array<size_t, 3>& dilation) const;
+
   // Versioned, checksummed bytes; deserialize() throws qjit::Error on truncated or corrupt input and repacks for
   // `isa` when the blob was packed for another one.
   std::vector<uint8_t> serialize() const;
@@ -76,6 +100,8 @@ class PackedConvTransposeWeights {
   WeightQParams qparams_;
   std::vector<float> bias_;
   std::vector<PackedWeights> groups_;
+  struct PhaseCache;
+  std::shared_ptr<PhaseCache> phase_cache_;
 };
 
 }  // namespace qjit

@@ -111,7 +111,9 @@ TEST(ConvTranspose, GroupsDepthwiseAndChannelMultiplier) {
             const auto algo = ConvTransposeTester(base).isa(isa).batch(1 + i % 2).channels(g.c, g.oc).groups(g.g)
                                   .input(4, 5).kernel(k).stride(s).padding(k / 2).output_padding(s - 1)
                                   .dilation(1 + (i / 3) % 2).test();
-            EXPECT_EQ(algo, g.g == 1 ? ConvTransposeAlgorithm::gather : ConvTransposeAlgorithm::grouped_gather);
+            using A = ConvTransposeAlgorithm;
+            EXPECT_EQ(algo, s == 1 ? (g.g == 1 ? A::gather : A::grouped_gather)
+                                   : (g.g == 1 ? A::phase_gather : A::grouped_phase_gather));
           }
           ++i;
           if (::testing::Test::HasFailure()) return;
@@ -194,7 +196,7 @@ TEST(ConvTranspose, VerboseLineNamesTheAlgorithm) {
   const std::string log = ::testing::internal::GetCapturedStderr();
   ::unsetenv("QJIT_VERBOSE");
   verbose_refresh();
-  EXPECT_NE(log.find("qjit_verbose,exec,conv_transpose,scalar,grouped_gather,2d:n=1:c=4:oc=6:g=2:in=3x3:k=3x3:s=2x2"),
+  EXPECT_NE(log.find("qjit_verbose,exec,conv_transpose,scalar,grouped_phase_gather,2d:n=1:c=4:oc=6:g=2:in=3x3:k=3x3:s=2x2"),
             std::string::npos)
       << log;
 }
@@ -346,6 +348,43 @@ TEST(ConvTransposePackedWeights, GroupsHoldTapMajorChannelMinorKAndUnpackRoundTr
             ASSERT_EQ(kn[(t * Cg + c) * OCg + n], w[((g * Cg + c) * OCg + n) * taps + t]);
     }
   });
+}
+
+TEST(ConvTransposePackedWeights, PhasesHoldTheTapsOfEachOutputPhaseAndArePackedOnce) {
+  ConvTransposeWeightShape s;
+  s.in_channels = 4;
+  s.out_channels = 6;
+  s.groups = 2;
+  s.kernel = {1, 3, 2};
+  std::vector<int8_t> w(s.elements());
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<int8_t>(static_cast<int>(i * 53 % 255) - 127);
+  const PackedConvTransposeWeights p(s, w.data(), WeightQParams{}, nullptr, Isa::scalar);
+  // Stride 2 along h (kernel 3: phase 0 reached by offsets 0 and 2, phase 1 by 1), stride 3 along w (kernel 2:
+  // phases 0 and 1 by one offset each, phase 2 by none: the {0} placeholder).
+  const ConvTransposePhases& ph = p.phases({1, 2, 3}, {1, 1, 1});
+  EXPECT_EQ(&ph, &p.phases({1, 2, 3}, {1, 1, 1})) << "a second call must not pack again";
+  EXPECT_NE(&ph, &p.phases({1, 2, 3}, {1, 2, 1})) << "another dilation is another split";
+  ASSERT_EQ(ph.phases.size(), 6u);
+  const std::vector<size_t> h_taps[2] = {{0, 2}, {1}}, w_taps[3] = {{0}, {1}, {0}};
+  const size_t Cg = 2, OCg = 3;
+  for (size_t rh = 0; rh < 2; ++rh)
+    for (size_t rw = 0; rw < 3; ++rw) {
+      const ConvTransposePhase& phase = ph.phases[rh * 3 + rw];
+      EXPECT_EQ(phase.taps[0], std::vector<size_t>{0});
+      EXPECT_EQ(phase.taps[1], h_taps[rh]);
+      EXPECT_EQ(phase.taps[2], w_taps[rw]);
+      ASSERT_EQ(phase.K, h_taps[rh].size() * Cg);
+      ASSERT_EQ(phase.groups.size(), 2u);
+      for (size_t g = 0; g < 2; ++g) {  // rows: the full matrix's rows of those taps, in order
+        const std::vector<int8_t> kn = phase.groups[g].unpack(WeightOrder::k_by_n);
+        for (size_t i = 0; i < h_taps[rh].size(); ++i)
+          for (size_t c = 0; c < Cg; ++c)
+            for (size_t n = 0; n < OCg; ++n) {
+              const size_t t = h_taps[rh][i] * 2 + w_taps[rw][0];
+              ASSERT_EQ(kn[(i * Cg + c) * OCg + n], w[((g * Cg + c) * OCg + n) * 6 + t]);
+            }
+      }
+    }
 }
 
 TEST(ConvTransposePackedWeights, SerializeRoundTripsAndRepacksForEveryIsa) {
