@@ -90,6 +90,14 @@ void groupwise_conv(const ConvDesc& d, const uint8_t* x, int32_t x_zp, const Gro
     check_requantize_params(kFn, rp, C);  // once here; every row then requantizes without checks
   }
 
+  // The same for every row: the byte offset in an input row of each (ow, kw), -1 in the padding.
+  std::vector<int64_t> col_offset(OW * KW);
+  for (size_t ow = 0; ow < OW; ++ow)
+    for (size_t kw = 0; kw < KW; ++kw) {
+      const int64_t iw = static_cast<int64_t>(ow) * d.stride[2] - d.padding[2] + static_cast<int64_t>(kw) * d.dilation[2];
+      col_offset[ow * KW + kw] = iw >= 0 && iw < static_cast<int64_t>(W) ? iw * static_cast<int64_t>(C) : -1;
+    }
+
   const size_t rows = N * OD * OH;
   detail::for_each_share(exec, rows, std::max<size_t>(1, 4096 / std::max<size_t>(1, OW * C / 16)), 1,
                          [&](size_t r0, size_t r1) {
@@ -110,15 +118,18 @@ void groupwise_conv(const ConvDesc& d, const uint8_t* x, int32_t x_zp, const Gro
               inside ? x + ((n * D + static_cast<size_t>(id)) * H + static_cast<size_t>(ih)) * W * C : nullptr;
         }
       }
-      for (size_t ow = 0; ow < OW; ++ow) {
-        const uint8_t** t = buf.taps.data() + ow * T;
-        const int64_t iw0 = static_cast<int64_t>(ow) * d.stride[2] - d.padding[2];
-        for (size_t kw = 0; kw < KW; ++kw) {
-          const int64_t iw = iw0 + static_cast<int64_t>(kw) * d.dilation[2];
-          const bool col_inside = iw >= 0 && iw < static_cast<int64_t>(W);
-          for (size_t k = 0; k < KD * KH; ++k)
-            t[k * KW + kw] = col_inside && in_rows[k] ? in_rows[k] + static_cast<size_t>(iw) * C : zp_row.data();
+      for (size_t k = 0; k < KD * KH; ++k) {
+        const uint8_t** t = buf.taps.data() + k * KW;
+        if (!in_rows[k]) {
+          for (size_t ow = 0; ow < OW; ++ow)
+            for (size_t kw = 0; kw < KW; ++kw) t[ow * T + kw] = zp_row.data();
+          continue;
         }
+        for (size_t ow = 0; ow < OW; ++ow)
+          for (size_t kw = 0; kw < KW; ++kw) {
+            const int64_t off = col_offset[ow * KW + kw];
+            t[ow * T + kw] = off >= 0 ? in_rows[k] + off : zp_row.data();
+          }
       }
       GroupwiseKernelArgs args;
       args.taps = buf.taps.data();
