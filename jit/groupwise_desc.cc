@@ -13,7 +13,9 @@ std::unique_ptr<JitCode> generate_groupwise_avx2(const GroupwiseDesc& d);
 
 std::string GroupwiseDesc::name() const {
   return "qjit_groupwise_u8s8_cg" + std::to_string(group_channels) + "_t" + std::to_string(taps) +
-         (c_tail ? "_ctail" + std::to_string(c_tail) : "") + "_" + isa_name(isa);
+         (c_tail ? "_ctail" + std::to_string(c_tail) : "") +
+         (out == GroupwiseOut::s32 ? "_s32" : out == GroupwiseOut::u8 ? "_u8" : "_s8") +
+         (out != GroupwiseOut::s32 ? (qnnpack ? "_qnnpack" : "_onednn") : "") + "_" + isa_name(isa);
 }
 
 std::unique_ptr<JitCode> GroupwiseDesc::generate() const {

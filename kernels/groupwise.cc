@@ -29,7 +29,7 @@ struct RowBuffers {
   std::vector<const uint8_t*> rows;  // [kD * kH]: the input row each (kd, kh) reads, null in the padding
 };
 
-// The scalar path: the row kernel's contract in C++.
+// The scalar path: the row kernel's contract in C++, for s32 out (requantized afterwards).
 void row_scalar(const GroupwiseKernelArgs& a, const GroupwiseWeights& w) {
   const size_t C = a.channels, T = w.taps(), cg = w.group_channels();
   for (size_t p = 0; p < a.pixels; ++p)
@@ -40,7 +40,7 @@ void row_scalar(const GroupwiseKernelArgs& a, const GroupwiseWeights& w) {
         const uint8_t* x = a.taps[p * T + t] + c0;
         for (size_t i = 0; i < cg; ++i) acc += int32_t{x[i]} * w.weight(oc, i, t);
       }
-      a.out[p * a.out_stride + oc] = acc;
+      static_cast<int32_t*>(a.out)[p * a.out_stride / 4 + oc] = acc;
     }
 }
 
@@ -81,14 +81,44 @@ void groupwise_conv(const ConvDesc& d, const uint8_t* x, int32_t x_zp, const Gro
   desc.group_channels = static_cast<uint8_t>(w.group_channels());
   desc.taps = static_cast<uint8_t>(T);
   desc.c_tail = static_cast<uint8_t>(C % 16);
+  desc.out = out.kind == OutputKind::s32 ? GroupwiseOut::s32 : out.kind == OutputKind::u8 ? GroupwiseOut::u8 : GroupwiseOut::s8;
+  desc.qnnpack = out.kind != OutputKind::s32 && out.formula == RequantFormula::qnnpack;
   if (exec.isa != Isa::scalar) kernel = CodeCache<GroupwiseDesc>::instance().get(desc).as<GroupwiseKernelFn>();
 
   RequantizeParams rp;
+  GroupwiseKernelArgs common;
+  common.weights = w.packed();
+  common.acc_init = acc_init.data();
+  common.channels = C;
+  // The kernel's requantization takes whole blocks of per-channel values (zero bias, per tensor multiplier
+  // repeated); the scalar path requantizes its int32 rows with requantize() afterwards.
+  std::vector<float> mult_pad, bias_f_pad;
+  std::vector<int32_t> bias_i_pad;
   if (out.kind != OutputKind::s32) {
     rp = RequantizeParams{out.kind == OutputKind::u8 ? QType::u8 : QType::s8, out.formula, out.multiplier,
                           out.per_channel, out.bias_f, out.bias_i, out.zero_point, out.qmin, out.qmax};
     check_requantize_params(kFn, rp, C);  // once here; every row then requantizes without checks
+    mult_pad.assign(c_pad, 0.0f);
+    bias_f_pad.assign(c_pad, 0.0f);
+    bias_i_pad.assign(c_pad, 0);
+    for (size_t c = 0; c < C; ++c) {
+      mult_pad[c] = out.multiplier[out.per_channel ? c : 0];
+      if (out.bias_f) bias_f_pad[c] = out.bias_f[c];
+      if (out.bias_i) bias_i_pad[c] = out.bias_i[c];
+    }
+    common.multiplier = mult_pad.data();
+    common.bias_f = bias_f_pad.data();
+    common.bias_i = bias_i_pad.data();
+    common.zero_point_f = static_cast<float>(out.zero_point);
+    common.zero_point = out.zero_point;
+    const int32_t shift = out.formula == RequantFormula::qnnpack ? out.zero_point : 0;
+    common.lo = static_cast<float>(out.qmin - shift);
+    common.hi = static_cast<float>(out.qmax - shift);
   }
+  // With whole blocks the kernel writes y itself; with a channel tail (whole-block stores) or on the scalar path
+  // it writes a row buffer with room for the tail, copied or requantized into y.
+  const bool kernel_writes_y = kernel && C % 16 == 0;
+  const size_t kernel_out_size = kernel ? out_size : 4;
 
   // The same for every row: the byte offset in an input row of each (ow, kw), -1 in the padding.
   std::vector<int64_t> col_offset(OW * KW);
@@ -131,24 +161,27 @@ void groupwise_conv(const ConvDesc& d, const uint8_t* x, int32_t x_zp, const Gro
             t[ow * T + kw] = off >= 0 ? in_rows[k] + off : zp_row.data();
           }
       }
-      GroupwiseKernelArgs args;
+      void* y_row = static_cast<char*>(y) + r * OW * C * out_size;
+      GroupwiseKernelArgs args = common;
       args.taps = buf.taps.data();
       args.pixels = OW;
-      args.weights = w.packed();
-      args.acc_init = acc_init.data();
-      args.out = buf.acc.data();
-      args.channels = C;
-      args.out_stride = c_pad;
-      if (kernel)
+      args.out = kernel_writes_y ? y_row : static_cast<void*>(buf.acc.data());
+      args.out_stride = (kernel_writes_y ? C : c_pad) * kernel_out_size;
+      if (kernel_writes_y) {
         kernel(&args);
-      else
-        row_scalar(args, w);
-      void* y_row = static_cast<char*>(y) + r * OW * C * out_size;
-      if (out.kind == OutputKind::s32) {
+      } else if (kernel) {
+        kernel(&args);
+        const auto* src = reinterpret_cast<const char*>(buf.acc.data());
         for (size_t p = 0; p < OW; ++p)
-          std::copy_n(buf.acc.data() + p * c_pad, C, static_cast<int32_t*>(y_row) + p * C);
+          std::copy_n(src + p * args.out_stride, C * out_size, static_cast<char*>(y_row) + p * C * out_size);
       } else {
-        detail::requantize_unchecked(buf.acc.data(), y_row, OW, C, c_pad, C, rp, Exec{exec.isa, nullptr, 1});
+        row_scalar(args, w);
+        if (out.kind == OutputKind::s32) {
+          for (size_t p = 0; p < OW; ++p)
+            std::copy_n(buf.acc.data() + p * c_pad, C, static_cast<int32_t*>(y_row) + p * C);
+        } else {
+          detail::requantize_unchecked(buf.acc.data(), y_row, OW, C, c_pad, C, rp, Exec{exec.isa, nullptr, 1});
+        }
       }
     }
   });

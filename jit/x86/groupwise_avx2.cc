@@ -25,7 +25,7 @@ class GroupwiseAvx2 final : public JitGenerator {
       : JitGenerator(d.name(), d.isa, code_bytes(d)), d_(d), J_(d.vectors()), chunks_(d.chunks()) {}
 
   // Each tap is unrolled in 2 step widths x (whole block, tail block) x chunks; ~700 bytes bounds one tap of one.
-  static size_t code_bytes(const GroupwiseDesc& d) { return 8192 + size_t{d.taps} * 4 * static_cast<size_t>(d.chunks()) * 700; }
+  static size_t code_bytes(const GroupwiseDesc& d) { return 16384 + size_t{d.taps} * 4 * static_cast<size_t>(d.chunks()) * 700; }
 
   void generate() {
     preamble({rbx, r12, r13, r14, r15});
@@ -34,7 +34,6 @@ class GroupwiseAvx2 final : public JitGenerator {
     mov(reg_pixels, ptr[reg_args + offsetof(GroupwiseKernelArgs, pixels)]);
     mov(reg_out, ptr[reg_args + offsetof(GroupwiseKernelArgs, out)]);
     mov(reg_out_stride, ptr[reg_args + offsetof(GroupwiseKernelArgs, out_stride)]);
-    shl(reg_out_stride, 2);  // bytes
 
     const int wide = pixels_per_step();
     Xbyak::Label l_wide, l_narrow, l_done;
@@ -111,7 +110,7 @@ class GroupwiseAvx2 final : public JitGenerator {
   }
 
   // Pair sums of pixel q to channel order, plus the initial values, stored at out + q * out_stride + reg_c (+ the
-  // chunk's 8 channels for cg = 16).
+  // chunk's 8 channels for cg = 16) in the output type.
   void finish(int q, int k) {
     const Xbyak::Ymm a0 = acc(q, 0), a1 = acc(q, 1), t = Xbyak::Ymm(13);
     Xbyak::Ymm lo, hi;  // channels +0..7, +8..15 of the block
@@ -148,15 +147,62 @@ class GroupwiseAvx2 final : public JitGenerator {
       }
     }
     mov(reg_init, ptr[reg_args + offsetof(GroupwiseKernelArgs, acc_init)]);
-    lea(reg_ptr, ptr[reg_out + reg_c * 4]);
+    if (d_.out == GroupwiseOut::s32)
+      lea(reg_ptr, ptr[reg_out + reg_c * 4]);
+    else
+      lea(reg_ptr, ptr[reg_out + reg_c]);
     for (int i = 0; i < q; ++i) add(reg_ptr, reg_out_stride);
-    const int off = k * 32;
-    vpaddd(lo, lo, ptr[reg_init + reg_c * 4 + off]);
-    vmovdqu(ptr[reg_ptr + off], lo);
+    const int first = k * 8;  // channel of lo within the block
+    vpaddd(lo, lo, ptr[reg_init + reg_c * 4 + first * 4]);
+    store8(lo, first);
     if (d_.group_channels != 16) {
       vpaddd(hi, hi, ptr[reg_init + reg_c * 4 + 32]);
-      vmovdqu(ptr[reg_ptr + 32], hi);
+      store8(hi, 8);
     }
+  }
+
+  // Stores the 8 int32 sums of channels reg_c + first .. + 7 at reg_ptr (this pixel's output at reg_c): as they
+  // are, or requantized (registers 8..15 are free: the inputs, weight and products are dead after the taps).
+  void store8(const Xbyak::Ymm& acc, int first) {
+    if (d_.out == GroupwiseOut::s32) {
+      vmovdqu(ptr[reg_ptr + first * 4], acc);
+      return;
+    }
+    const Xbyak::Ymm v(8), t(9);
+    const Xbyak::Xmm vx(8), tx(9);
+    mov(reg_tmp, ptr[reg_args + offsetof(GroupwiseKernelArgs, multiplier)]);
+    const auto mult = ptr[reg_tmp + reg_c * 4 + first * 4];
+    if (d_.qnnpack) {
+      mov(reg_tmp, ptr[reg_args + offsetof(GroupwiseKernelArgs, bias_i)]);
+      vpaddd(v, acc, ptr[reg_tmp + reg_c * 4 + first * 4]);
+      vcvtdq2ps(v, v);
+      mov(reg_tmp, ptr[reg_args + offsetof(GroupwiseKernelArgs, multiplier)]);
+      vmulps(v, v, mult);
+    } else {
+      vcvtdq2ps(v, acc);
+      mov(reg_tmp, ptr[reg_args + offsetof(GroupwiseKernelArgs, bias_f)]);
+      vaddps(v, v, ptr[reg_tmp + reg_c * 4 + first * 4]);
+      mov(reg_tmp, ptr[reg_args + offsetof(GroupwiseKernelArgs, multiplier)]);
+      vmulps(v, v, mult);  // separate multiply and add, as the formula rounds twice (no FMA)
+      vbroadcastss(t, ptr[reg_args + offsetof(GroupwiseKernelArgs, zero_point_f)]);
+      vaddps(v, v, t);
+    }
+    vbroadcastss(t, ptr[reg_args + offsetof(GroupwiseKernelArgs, lo)]);
+    vmaxps(v, v, t);
+    vbroadcastss(t, ptr[reg_args + offsetof(GroupwiseKernelArgs, hi)]);
+    vminps(v, v, t);
+    vcvtps2dq(v, v);  // round half to even (MXCSR default), as nearbyint
+    if (d_.qnnpack) {
+      vpbroadcastd(t, ptr[reg_args + offsetof(GroupwiseKernelArgs, zero_point)]);
+      vpaddd(v, v, t);
+    }
+    vextracti128(tx, v, 1);
+    vpackssdw(vx, vx, tx);  // within [-128, 255]: exact in int16
+    if (d_.out == GroupwiseOut::u8)
+      vpackuswb(vx, vx, vx);
+    else
+      vpacksswb(vx, vx, vx);
+    vmovq(ptr[reg_ptr + first], vx);
   }
 
   // x = the `width` input bytes of tap entry `entry` (pixel * taps + tap) at channel offset reg_c, widened to
@@ -184,7 +230,7 @@ class GroupwiseAvx2 final : public JitGenerator {
   const GroupwiseDesc d_;
   const int J_, chunks_;
   const Xbyak::Reg64 reg_args = r15, reg_taps = r8, reg_pixels = r9, reg_out = r10, reg_w = r11, reg_c = r12,
-                     reg_blocks = r13, reg_out_stride = r14, reg_ptr = rbx, reg_init = rax;
+                     reg_blocks = r13, reg_out_stride = r14, reg_ptr = rbx, reg_init = rax, reg_tmp = rdx;
 };
 
 }  // namespace

@@ -25,13 +25,16 @@ namespace {
 using testing::ConvTester;
 using testing::for_each_isa;
 
-// Output stages the groupwise kernel takes (f32 goes to grouped_im2col, tested below).
+// Output stages the groupwise kernel takes (f32 goes to grouped_im2col, tested below): s32, and u8 / s8 with
+// each formula, per tensor and per channel, with and without bias and ReLU.
 std::vector<ConvTester> stages() {
   return {ConvTester().output(OutputKind::s32).x_zero_point(0),
           ConvTester().output(OutputKind::s32).x_zero_point(131).per_channel(true),
           ConvTester().output(OutputKind::u8).x_zero_point(43).per_channel(true).bias(true).relu(true),
           ConvTester().output(OutputKind::s8).formula(RequantFormula::qnnpack).x_zero_point(7).per_channel(true).bias(true),
-          ConvTester().output(OutputKind::u8).formula(RequantFormula::qnnpack).x_zero_point(255).weight_range(-64, 63)};
+          ConvTester().output(OutputKind::u8).formula(RequantFormula::qnnpack).x_zero_point(255).weight_range(-64, 63),
+          ConvTester().output(OutputKind::s8).x_zero_point(128).bias(true),
+          ConvTester().output(OutputKind::u8).formula(RequantFormula::qnnpack).x_zero_point(3).per_channel(true).relu(true)};
 }
 
 ConvTester stage(size_t i) {
