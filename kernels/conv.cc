@@ -79,10 +79,12 @@ void conv(const ConvDesc& d, const uint8_t* x, int32_t x_zero_point, const Packe
   if (algo == ConvAlgorithm::groupwise) {
     const std::string cg = "cg=" + std::to_string(d.group_in());
     if (w.groupwise() && out.kind != OutputKind::f32) {
-      groupwise_conv(d, x, x_zero_point, *w.groupwise(), y, out, exec);
+      std::string kernel;
+      detail::groupwise_conv_unchecked(d, x, x_zero_point, *w.groupwise(), y, out, exec, verbose.on() ? &kernel : nullptr);
       if (verbose.on())
         verbose.done(kFn, isa_name(exec.isa), conv_algorithm_name(algo),
-                     d.describe() + ":out=" + output_kind_name(out.kind) + ":why=" + cg + "_direct_kernel");
+                     d.describe() + ":out=" + output_kind_name(out.kind) + ":kernel=" + kernel + ":why=" + cg +
+                         "_direct_kernel");
       return;
     }
     algo = ConvAlgorithm::grouped_im2col;

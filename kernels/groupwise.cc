@@ -62,6 +62,14 @@ void groupwise_conv(const ConvDesc& d, const uint8_t* x, int32_t x_zp, const Gro
   check_not_null(kFn, "x", x);
   check_not_null(kFn, "y", y);
   VerboseOp verbose;
+  std::string kernel_name;
+  detail::groupwise_conv_unchecked(d, x, x_zp, w, y, out, exec, verbose.on() ? &kernel_name : nullptr);
+  if (verbose.on()) verbose.done(kFn, isa_name(exec.isa), kernel_name, d.describe());
+}
+
+void detail::groupwise_conv_unchecked(const ConvDesc& d, const uint8_t* x, int32_t x_zp, const GroupwiseWeights& w,
+                                      void* y, const OutputStage& out, const Exec& exec, std::string* kernel_name) {
+  const size_t T = static_cast<size_t>(d.kernel[0] * d.kernel[1] * d.kernel[2]);
 
   const size_t C = static_cast<size_t>(d.in_channels), N = static_cast<size_t>(d.batch);
   const size_t D = static_cast<size_t>(d.input[0]), H = static_cast<size_t>(d.input[1]), W = static_cast<size_t>(d.input[2]);
@@ -185,7 +193,7 @@ void groupwise_conv(const ConvDesc& d, const uint8_t* x, int32_t x_zp, const Gro
       }
     }
   });
-  if (verbose.on()) verbose.done(kFn, isa_name(exec.isa), kernel ? desc.name() : "scalar", d.describe());
+  if (kernel_name) *kernel_name = kernel ? desc.name() : "scalar";
 }
 
 }  // namespace qjit

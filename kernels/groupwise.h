@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "kernels/conv_desc.h"
 #include "kernels/exec.h"
@@ -19,5 +20,13 @@ bool is_groupwise(const ConvDesc& d);
 
 void groupwise_conv(const ConvDesc& d, const uint8_t* x, int32_t x_zero_point, const GroupwiseWeights& w, void* y,
                     const OutputStage& out, const Exec& exec = {});
+
+namespace detail {
+// groupwise_conv() after its checks, without its verbose line: for conv(), which checked the same things on the
+// layer (the weights are its PackedConvWeights' groupwise copy) and prints its own line with the algorithm and
+// why. Sets *kernel_name (when not null) to the kernel that ran.
+void groupwise_conv_unchecked(const ConvDesc& d, const uint8_t* x, int32_t x_zero_point, const GroupwiseWeights& w,
+                              void* y, const OutputStage& out, const Exec& exec, std::string* kernel_name = nullptr);
+}  // namespace detail
 
 }  // namespace qjit

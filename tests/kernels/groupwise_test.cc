@@ -203,6 +203,9 @@ TEST(Groupwise, VerboseLineNamesTheAlgorithmAndWhy) {
   EXPECT_NE(log.find(":why=cg=4_direct_kernel"), std::string::npos) << log;
   EXPECT_NE(log.find("grouped_im2col,2d:n=1:c=8:oc=8:g=2"), std::string::npos) << log;
   EXPECT_NE(log.find(":why=cg=4_but_asymmetric_weights"), std::string::npos) << log;
+  // conv() names the kernel in its own line rather than adding groupwise_conv's line for the same work.
+  EXPECT_NE(log.find(":kernel=scalar:why="), std::string::npos) << log;
+  EXPECT_EQ(log.find("exec,groupwise_conv"), std::string::npos) << log;
 }
 
 TEST(Groupwise, SerializedWeightsLoadWithTheGroupwisePackingRebuilt) {
