@@ -153,6 +153,14 @@ class GroupwiseAvx2 final : public JitGenerator {
       lea(reg_ptr, ptr[reg_out + reg_c]);
     for (int i = 0; i < q; ++i) add(reg_ptr, reg_out_stride);
     const int first = k * 8;  // channel of lo within the block
+    if (d_.out != GroupwiseOut::s32) {
+      vbroadcastss(out_lo, ptr[reg_args + offsetof(GroupwiseKernelArgs, lo)]);
+      vbroadcastss(out_hi, ptr[reg_args + offsetof(GroupwiseKernelArgs, hi)]);
+      if (d_.qnnpack)
+        vpbroadcastd(out_zp, ptr[reg_args + offsetof(GroupwiseKernelArgs, zero_point)]);
+      else
+        vbroadcastss(out_zp, ptr[reg_args + offsetof(GroupwiseKernelArgs, zero_point_f)]);
+    }
     vpaddd(lo, lo, ptr[reg_init + reg_c * 4 + first * 4]);
     store8(lo, first);
     if (d_.group_channels != 16) {
@@ -184,18 +192,12 @@ class GroupwiseAvx2 final : public JitGenerator {
       vaddps(v, v, ptr[reg_tmp + reg_c * 4 + first * 4]);
       mov(reg_tmp, ptr[reg_args + offsetof(GroupwiseKernelArgs, multiplier)]);
       vmulps(v, v, mult);  // separate multiply and add, as the formula rounds twice (no FMA)
-      vbroadcastss(t, ptr[reg_args + offsetof(GroupwiseKernelArgs, zero_point_f)]);
-      vaddps(v, v, t);
+      vaddps(v, v, out_zp);
     }
-    vbroadcastss(t, ptr[reg_args + offsetof(GroupwiseKernelArgs, lo)]);
-    vmaxps(v, v, t);
-    vbroadcastss(t, ptr[reg_args + offsetof(GroupwiseKernelArgs, hi)]);
-    vminps(v, v, t);
+    vmaxps(v, v, out_lo);
+    vminps(v, v, out_hi);
     vcvtps2dq(v, v);  // round half to even (MXCSR default), as nearbyint
-    if (d_.qnnpack) {
-      vpbroadcastd(t, ptr[reg_args + offsetof(GroupwiseKernelArgs, zero_point)]);
-      vpaddd(v, v, t);
-    }
+    if (d_.qnnpack) vpaddd(v, v, out_zp);
     vextracti128(tx, v, 1);
     vpackssdw(vx, vx, tx);  // within [-128, 255]: exact in int16
     if (d_.out == GroupwiseOut::u8)
@@ -229,6 +231,8 @@ class GroupwiseAvx2 final : public JitGenerator {
 
   const GroupwiseDesc d_;
   const int J_, chunks_;
+  // Requantization constants, broadcast once per pixel's epilogue (registers 8..15 are free there).
+  const Xbyak::Ymm out_lo{10}, out_hi{11}, out_zp{12};
   const Xbyak::Reg64 reg_args = r15, reg_taps = r8, reg_pixels = r9, reg_out = r10, reg_w = r11, reg_c = r12,
                      reg_blocks = r13, reg_out_stride = r14, reg_ptr = rbx, reg_init = rax, reg_tmp = rdx;
 };
