@@ -8,7 +8,9 @@
 //   cg = 4:  one VPHADDD level (2 pairs per group), then an interleave to (j = 0..3) per group.
 //   cg = 8:  two VPHADDD levels (4 pairs per group, one group per 128-bit lane) give (j = 0..3), (j = 4..7).
 //   cg = 16: as cg = 8 per chunk of 8 output channels, then the two lanes (channels 0-7, 8-15) added.
-// Two 128-bit lanes always end up as VPERM2I128 halves. Weight vectors are loaded once and used for up to four
+// Two 128-bit lanes always end up as VPERM2I128 halves. The initial values are added then, and the sums stored as
+// int32 or requantized per 8 channels (float multiply and add as the formula rounds them, clamp in float, round
+// half to even, pack with saturation). Weight vectors are loaded once and used for up to four
 // pixels at a time (pixels_per_step), since at 4 or fewer output channels per group a pixel alone would do one
 // weight load per VPMADDWD.
 #include <algorithm>
@@ -24,7 +26,8 @@ class GroupwiseAvx2 final : public JitGenerator {
   explicit GroupwiseAvx2(const GroupwiseDesc& d)
       : JitGenerator(d.name(), d.isa, code_bytes(d)), d_(d), J_(d.vectors()), chunks_(d.chunks()) {}
 
-  // Each tap is unrolled in 2 step widths x (whole block, tail block) x chunks; ~700 bytes bounds one tap of one.
+  // Each tap is unrolled in 2 step widths x (whole block, tail block) x chunks; ~700 bytes bounds one tap of one
+  // (4 pixels, tail loads); 16 KiB the rest (the epilogues). Groupwise.LargestKernelFitsItsCode checks 64 taps.
   static size_t code_bytes(const GroupwiseDesc& d) { return 16384 + size_t{d.taps} * 4 * static_cast<size_t>(d.chunks()) * 700; }
 
   void generate() {

@@ -106,6 +106,16 @@ TEST(Groupwise, Conv1dAndConv3d) {
   });
 }
 
+// 64 taps (the most the kernel takes; its code grows with them) with channel tails and the longest epilogue.
+TEST(Groupwise, LargestKernelFitsItsCode) {
+  for_each_isa([](Isa isa) {
+    for (int64_t cg : {2, 4, 8, 16})
+      for (size_t i : {size_t{0}, size_t{3}})
+        EXPECT_EQ(stage(i).isa(isa).channels(3 * cg, 3 * cg).groups(3).input(5, 5, 6).kernel(4).padding(1).test(),
+                  ConvAlgorithm::groupwise);
+  });
+}
+
 TEST(Groupwise, PoolAndCallerPartitionGiveTheSameOutputs) {
   for_each_isa([](Isa isa) {
     for (int64_t cg : {2, 4, 8, 16}) {
