@@ -1,6 +1,7 @@
 #include "kernels/conv.h"
 
 #include "kernels/depthwise.h"
+#include "kernels/groupwise.h"
 
 #include <algorithm>
 #include <cmath>
@@ -27,6 +28,7 @@ bool is_1x1(const ConvDesc& d) {
 
 ConvAlgorithm choose(const ConvDesc& d) {
   if (is_depthwise2d(d) && !is_1x1(d)) return ConvAlgorithm::depthwise;
+  if (is_groupwise(d) && !is_1x1(d)) return ConvAlgorithm::groupwise;
   if (is_1x1(d)) return d.groups == 1 ? ConvAlgorithm::gemm_1x1 : ConvAlgorithm::grouped_1x1;
   return d.groups == 1 ? ConvAlgorithm::im2col : ConvAlgorithm::grouped_im2col;
 }
@@ -40,6 +42,7 @@ const char* conv_algorithm_name(ConvAlgorithm a) {
     case ConvAlgorithm::im2col: return "im2col";
     case ConvAlgorithm::grouped_im2col: return "grouped_im2col";
     case ConvAlgorithm::depthwise: return "depthwise";
+    case ConvAlgorithm::groupwise: return "groupwise";
   }
   return "?";
 }
@@ -72,6 +75,21 @@ void conv(const ConvDesc& d, const uint8_t* x, int32_t x_zero_point, const Packe
     }
     algo = ConvAlgorithm::grouped_im2col;  // asymmetric weights or float output: the general grouped path
   }
+  std::string why;  // for the verbose line: why this algorithm, when the shape alone does not say
+  if (algo == ConvAlgorithm::groupwise) {
+    const std::string cg = "cg=" + std::to_string(d.group_in());
+    if (w.groupwise() && out.kind != OutputKind::f32) {
+      std::string kernel;
+      detail::groupwise_conv_unchecked(d, x, x_zero_point, *w.groupwise(), y, out, exec, verbose.on() ? &kernel : nullptr);
+      if (verbose.on())
+        verbose.done(kFn, isa_name(exec.isa), conv_algorithm_name(algo),
+                     d.describe() + ":out=" + output_kind_name(out.kind) + ":kernel=" + kernel + ":why=" + cg +
+                         "_direct_kernel");
+      return;
+    }
+    algo = ConvAlgorithm::grouped_im2col;
+    why = ":why=" + cg + (w.groupwise() ? "_but_f32_out" : "_but_asymmetric_weights");
+  }
   const bool direct = algo == ConvAlgorithm::gemm_1x1 || algo == ConvAlgorithm::grouped_1x1;
   const size_t G = static_cast<size_t>(d.groups), Cg = d.group_in(), OCg = d.group_out();
   const size_t K = d.weight_shape().K(), out_size = output_kind_size(out.kind);
@@ -95,7 +113,7 @@ void conv(const ConvDesc& d, const uint8_t* x, int32_t x_zero_point, const Packe
 
   if (verbose.on())
     verbose.done(kFn, isa_name(exec.isa), conv_algorithm_name(algo),
-                 d.describe() + ":out=" + output_kind_name(out.kind) + ":layout=" + dot_kind_name(w.group(0).layout().dot));
+                 d.describe() + ":out=" + output_kind_name(out.kind) + ":layout=" + dot_kind_name(w.group(0).layout().dot) + why);
 }
 
 }  // namespace qjit

@@ -18,9 +18,11 @@
 //                  the GEMM writing the group's OC/G output channels (ldc = OC).
 //   depthwise      2-d, G == C == OC: the direct JIT depthwise kernel (kernels/depthwise.h), when the weights are
 //                  symmetric and the output is not f32; otherwise grouped_im2col.
-// Depthwise 1-d / 3-d, channel multipliers > 1 and groupwise convolutions with few channels per group run through
-// grouped_im2col for now: correct, but slow (N = OC/G columns fill a fraction of a GEMM panel and im2col moves a
-// byte per tap). They get dedicated direct JIT kernels later.
+//   groupwise      not 1x1, G > 1, C/G == OC/G in {2, 4, 8, 16}, at most 64 taps (1-d / 2-d / 3-d): the direct
+//                  JIT groupwise kernel (kernels/groupwise.h), when the weights are symmetric and the output is
+//                  not f32; otherwise grouped_im2col (the verbose line says why, ":why=...").
+// Depthwise 1-d / 3-d, channel multipliers > 1 and other grouped shapes run through grouped_im2col for now:
+// correct, but slow (N = OC/G columns fill a fraction of a GEMM panel and im2col moves a byte per tap).
 //
 // Threads: blocks of output pixels (times groups) are split across the default pool, or the caller's partition
 // (Exec::partition: this call does only that share). The 1x1 G == 1 case without a partition lets the GEMM
@@ -37,7 +39,7 @@
 
 namespace qjit {
 
-enum class ConvAlgorithm : uint8_t { gemm_1x1, grouped_1x1, im2col, grouped_im2col, depthwise };
+enum class ConvAlgorithm : uint8_t { gemm_1x1, grouped_1x1, im2col, grouped_im2col, depthwise, groupwise };
 
 const char* conv_algorithm_name(ConvAlgorithm a);
 

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "base/error.h"
+#include "jit/groupwise_desc.h"
 #include "packing/blob.h"
 #include "packing/conv_weight_groups.h"
 
@@ -38,6 +39,9 @@ PackedConvWeights::PackedConvWeights(const ConvWeightShape& shape, const int8_t*
   groups_ = conv_weights::pack_groups(G, Cg, OCg, taps, w, qparams_, bias, isa, Offset{Cg, OCg, taps});
   if (G == shape.in_channels && G == OC && shape.kernel[0] == 1 && !has_zero_points())
     depthwise_.emplace(w, OC, shape.kernel[1], shape.kernel[2], isa);  // [C][1][kh][kw] is already its layout
+  if (G > 1 && Cg == OCg && GroupwiseDesc::supports_group_channels(Cg) && taps <= GroupwiseDesc::kMaxTaps &&
+      !has_zero_points())
+    groupwise_.emplace(w, G, Cg, taps, isa);  // [OC][C/G][taps] is already its layout
 }
 
 bool PackedConvWeights::has_zero_points() const { return conv_weights::any_zero_points(groups_); }
@@ -52,7 +56,8 @@ std::string PackedConvWeights::describe() const {
   return "oc=" + std::to_string(shape_.out_channels) + ":c=" + std::to_string(shape_.in_channels) +
          ":g=" + std::to_string(shape_.groups) + ":k=" + std::to_string(shape_.kernel[0]) + "x" +
          std::to_string(shape_.kernel[1]) + "x" + std::to_string(shape_.kernel[2]) + ":K=" + std::to_string(shape_.K()) +
-         ":layout=" + dot_kind_name(L.dot) + ":nr=" + std::to_string(L.nr);
+         ":layout=" + dot_kind_name(L.dot) + ":nr=" + std::to_string(L.nr) +
+         (groupwise_ ? ":groupwise=cg" + std::to_string(groupwise_->group_channels()) : "");
 }
 
 }  // namespace qjit
@@ -63,7 +68,7 @@ namespace qjit {
 // "QJITPCW\0" | u32 version | u64 OC, C, G, kD, kH, kW | u64 n_scales, n_zps, n_bias | f64 scales |
 // i32 zero points | f32 bias | i8 weights in PyTorch layout | u32 crc32 of everything before it.
 // The weights are stored unpacked: the packed form depends on the ISA (one PackedWeights per group, possibly a
-// depthwise copy) and is rebuilt on load anyway, as PackedWeights::deserialize does.
+// depthwise or groupwise copy) and is rebuilt on load anyway, as PackedWeights::deserialize does.
 
 namespace {
 constexpr char kConvMagic[8] = {'Q', 'J', 'I', 'T', 'P', 'C', 'W', 0};

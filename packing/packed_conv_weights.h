@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "packing/depthwise_weights.h"
+#include "packing/groupwise_weights.h"
 #include "packing/packed_weights.h"
 
 namespace qjit {
@@ -62,6 +63,10 @@ class PackedConvWeights {
   // For a depthwise 2-d layer (groups == C == OC, no depth, symmetric weights): the weights packed for the direct
   // depthwise kernel too (kernels/depthwise.h), which conv() prefers to the grouped GEMM.
   const DepthwiseWeights* depthwise() const { return depthwise_ ? &*depthwise_ : nullptr; }
+  // For a groupwise layer with few channels per group (G > 1, C/G == OC/G in {2, 4, 8, 16}, at most 64 taps,
+  // symmetric weights): the weights packed for the direct groupwise kernel too (kernels/groupwise.h), which conv()
+  // prefers to the grouped GEMM. Rebuilt by deserialize() like the rest.
+  const GroupwiseWeights* groupwise() const { return groupwise_ ? &*groupwise_ : nullptr; }
 
   // The weights in PyTorch layout again.
   std::vector<int8_t> unpack() const;
@@ -72,7 +77,7 @@ class PackedConvWeights {
   std::vector<uint8_t> serialize() const;
   static PackedConvWeights deserialize(const uint8_t* data, size_t size, Isa isa = max_isa());
 
-  // e.g. "oc=16:c=8:g=2:k=3x3x3:K=108:layout=madd16:nr=8"
+  // e.g. "oc=16:c=8:g=2:k=3x3x3:K=108:layout=madd16:nr=8", with ":groupwise=cg4" when groupwise() is set.
   std::string describe() const;
 
  private:
@@ -81,6 +86,7 @@ class PackedConvWeights {
   std::vector<float> bias_;
   std::vector<PackedWeights> groups_;
   std::optional<DepthwiseWeights> depthwise_;
+  std::optional<GroupwiseWeights> groupwise_;
 };
 
 }  // namespace qjit

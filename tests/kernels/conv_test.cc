@@ -124,8 +124,11 @@ TEST(Conv, GroupsDepthwiseAndChannelMultiplier) {
             const auto algo = ConvTester(base).isa(isa).batch(1 + i % 2).channels(g.c, g.oc).groups(g.g).input(7, 9)
                                   .kernel(k).stride(s).padding(k / 2).dilation(1 + (i / 3) % 2).test();
             const bool depthwise = g.g == g.c && g.oc == g.c;  // G == C == OC (incl. 1 x 1 x 1)
-            EXPECT_EQ(algo, depthwise ? ConvAlgorithm::depthwise
-                                      : g.g == 1 ? ConvAlgorithm::im2col : ConvAlgorithm::grouped_im2col);
+            const bool groupwise = g.g > 1 && g.oc == g.c && g.c / g.g == 2;  // kernels/groupwise.h
+            EXPECT_EQ(algo, depthwise   ? ConvAlgorithm::depthwise
+                            : groupwise ? ConvAlgorithm::groupwise
+                            : g.g == 1  ? ConvAlgorithm::im2col
+                                        : ConvAlgorithm::grouped_im2col);
           }
           ++i;
           if (::testing::Test::HasFailure()) return;
@@ -290,14 +293,14 @@ TEST(Conv, VerboseLineNamesTheAlgorithm) {
   ::setenv("QJIT_VERBOSE", "1", 1);
   verbose_refresh();
   ::testing::internal::CaptureStderr();
-  ConvTester().channels(4, 4).groups(2).input(5, 5).kernel(3).test();
+  ConvTester().channels(4, 6).groups(2).input(5, 5).kernel(3).test();
   const std::string log = ::testing::internal::GetCapturedStderr();
   if (before)
     ::setenv("QJIT_VERBOSE", saved.c_str(), 1);
   else
     ::unsetenv("QJIT_VERBOSE");
   verbose_refresh();
-  EXPECT_NE(log.find("qjit_verbose,exec,conv,scalar,grouped_im2col,2d:n=1:c=4:oc=4:g=2:in=5x5:k=3x3"), std::string::npos)
+  EXPECT_NE(log.find("qjit_verbose,exec,conv,scalar,grouped_im2col,2d:n=1:c=4:oc=6:g=2:in=5x5:k=3x3"), std::string::npos)
       << log;
 }
 
