@@ -97,6 +97,18 @@ size_t pixel_block(const BlockedGemm& p, int threads);
 // The row buffer of this thread, grown to at least `bytes` (it stays, so repeated calls allocate nothing).
 uint8_t* row_buffer(size_t bytes);
 
+// Runs share(part): on the caller's partition (exec.partition: this call does only that share), on this thread, or
+// on `threads` shares of the default pool.
+template <class Share>
+void run_shares(const Exec& exec, int threads, const Share& share) {
+  if (exec.partition)
+    share(*exec.partition);
+  else if (threads == 1)
+    share(Partition{0, 1});
+  else
+    parallel_run(threads, share);
+}
+
 // Runs the GEMM of every (block, group) item, items block-major (item = b * G + g) so that one thread runs every
 // group of its pixels while their input rows are in cache: on the caller's partition, on this thread, or on
 // `threads` shares of the default pool. rows(g, p0, n, buf) returns {a, lda}: the n rows of group g from output
@@ -119,12 +131,7 @@ void run_blocked_gemm(const BlockedGemm& p, const Packed& w, int32_t x_zero_poin
       gemm(a.first, a.second, x_zero_point, n, w.group(g), c, p.OC, group_stage(stage, g, p.OCg, p0), inner);
     }
   };
-  if (exec.partition)
-    share(*exec.partition);
-  else if (threads == 1)
-    share(Partition{0, 1});
-  else
-    parallel_run(threads, share);
+  run_shares(exec, threads, share);
 }
 
 }  // namespace qjit::conv_common

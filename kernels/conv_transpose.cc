@@ -67,12 +67,7 @@ void run_phases(const ConvTransposeDesc& d, const ConvTransposePhases& phases, c
               std::memcpy(static_cast<char*>(y) + (pix[q] * OC + g * OCg) * out_size, tile.data() + q * bytes, bytes);
           }
         };
-        if (exec.partition)
-          share(*exec.partition);
-        else if (threads == 1)
-          share(Partition{0, 1});
-        else
-          parallel_run(threads, share);
+        conv_common::run_shares(exec, threads, share);
       }
 }
 
