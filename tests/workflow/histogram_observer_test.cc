@@ -75,8 +75,9 @@ TEST(HistogramKernel, EveryPathMatchesTorchHistcFormula) {
       EXPECT_EQ(got, want);
       EXPECT_EQ(mn, -kInf);  // NaN skipped, infinities kept
       EXPECT_EQ(mx, kInf);
-      // Without the range, and for every prefix length (the vector paths count whole blocks only).
-      for (size_t n : {size_t{0}, size_t{1}, size_t{255}, size_t{256}, size_t{257}, size_t{1000}}) {
+      // Without the range, and for prefix lengths around the vector paths' units (AVX2: groups of 16, counted one
+      // group behind; SSE2: blocks of 256), the rest counted one by one.
+      for (size_t n : {0, 1, 15, 16, 17, 31, 32, 33, 48, 255, 256, 257, 1000}) {
         const std::vector<float> part(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(n));
         detail::histc_count(part.data(), n, {c.lo, c.hi}, c.bins, got.data(), scratch, nullptr, nullptr, isa);
         ASSERT_EQ(got, reference_histc(part, c.lo, c.hi, c.bins)) << "n = " << n;
