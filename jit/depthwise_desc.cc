@@ -12,8 +12,8 @@ std::unique_ptr<JitCode> generate_depthwise_avx2(const DepthwiseDesc& d);
 #endif
 
 std::string DepthwiseDesc::name() const {
-  return "qjit_depthwise_u8s8_16c_t" + std::to_string(taps) + (c_tail ? "_ctail" + std::to_string(c_tail) : "") +
-         "_" + isa_name(isa);
+  return "qjit_depthwise_u8s8_32c_t" + std::to_string(taps) + (c_tail ? "_ctail" + std::to_string(c_tail) : "") +
+         "_f" + std::to_string(flush_pairs) + "_" + isa_name(isa);
 }
 
 std::unique_ptr<JitCode> DepthwiseDesc::generate() const {
