@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "jit/code_cache.h"
 #include "jit/depthwise_desc.h"
 #include "kernels/eltwise_run.h"
+#include "kernels/reference/quantize_ref.h"
 #include "kernels/requantize.h"
 
 namespace qjit {
@@ -25,8 +27,32 @@ namespace {
 constexpr const char* kFn = "depthwise_conv";
 
 struct RowBuffers {
-  std::vector<const uint8_t*> taps;
   std::vector<int32_t> acc;
+  std::vector<uint8_t> bytes;
+};
+
+// The per-channel arrays of the fused output stage, in the order of the kernel's int32 sums (jit/depthwise_desc.h):
+// position 8 * i + l of block b holds channel b * 32 + (l < 4 ? 0 : 16) + 4 * i + l % 4; zero past `channels`.
+template <class T>
+const T* in_lane_order(const T* src, size_t channels, std::vector<T>& dst) {
+  constexpr size_t B = DepthwiseDesc::kBlock;
+  dst.assign((channels + B - 1) / B * B, T{});
+  for (size_t b = 0; b < dst.size(); b += B)
+    for (size_t i = 0; i < 4; ++i)
+      for (size_t l = 0; l < 8; ++l) {
+        const size_t c = b + (l < 4 ? 0 : 16) + 4 * i + l % 4;
+        if (c < channels) dst[b + 8 * i + l] = src[c];
+      }
+  return dst.data();
+}
+
+struct FusedParams {
+  std::vector<int32_t> init_buf, bias_i_buf;
+  std::vector<float> mult_buf, bias_f_buf;
+  const int32_t* init = nullptr;
+  const float* mult = nullptr;
+  const float* bias_f = nullptr;
+  const int32_t* bias_i = nullptr;
 };
 
 // Per-channel arrays repeated for every pixel of an output row, so that a whole row is one requantize call over
@@ -36,14 +62,15 @@ struct TiledParams {
   std::vector<int32_t> bias_i;
 };
 
-// The scalar path: the row kernel's contract in C++.
+// The scalar path: the row kernel's contract (int32 output) in C++.
 void row_scalar(const DepthwiseKernelArgs& a, const DepthwiseWeights& w, size_t taps_padded) {
   const size_t C = a.channels, T = w.taps();
+  int32_t* out = static_cast<int32_t*>(a.out);
   for (size_t p = 0; p < a.pixels; ++p)
     for (size_t c = 0; c < C; ++c) {
       int32_t acc = a.acc_init[c];
-      for (size_t t = 0; t < T; ++t) acc += int32_t{a.taps[p * taps_padded + t][c]} * w.weight(c, t);
-      a.out[p * C + c] = acc;
+      for (size_t t = 0; t < T; ++t) acc += int32_t{a.base[a.taps[p * taps_padded + t] + static_cast<ptrdiff_t>(c)]} * w.weight(c, t);
+      out[p * C + c] = acc;
     }
 }
 
@@ -99,19 +126,52 @@ void depthwise_conv(const ConvDesc& d, const uint8_t* x, int32_t x_zp, const Dep
   const size_t T = w.taps(), taps_padded = (T + 1) / 2 * 2, c_pad = (OC + 31) / 32 * 32;
   const size_t out_size = output_kind_size(out.kind);
 
-  // From here on the input has OC channels per pixel, one per output channel.
+  // The input as the kernel reads it: OC channels per pixel (each input byte repeated m times), bordered by
+  // `padding` pixels of zero points, so that every tap of every output pixel is in bounds and one table of tap
+  // offsets serves every output row. A copy only when there is padding or a multiplier: it moves N*D*H*W*OC bytes,
+  // against OD*OH*OW*OC*taps multiply-adds (~1/taps of them at stride 1), and replaces a per-row indirection
+  // table that cost as much as the kernel on narrow layers.
+  const size_t pd = static_cast<size_t>(d.padding[0]), ph = static_cast<size_t>(d.padding[1]),
+               pw = static_cast<size_t>(d.padding[2]);
+  const size_t Dp = D + 2 * pd, Hp = H + 2 * ph, Wp = W + 2 * pw, row_bytes = Wp * OC;
   const uint8_t* xs = x;
-  if (m > 1) {
-    thread_local std::vector<uint8_t> repeated;
-    repeated.resize(d.input_pixels() * OC);
-    repeat_bytes(x, d.input_pixels() * w.in_channels(), m, repeated.data());
-    xs = repeated.data();
+  if (m > 1 || pd || ph || pw) {
+    thread_local std::vector<uint8_t> padded;
+    padded.resize(N * Dp * Hp * row_bytes);
+    const auto zp = static_cast<uint8_t>(x_zp);
+    for (size_t n = 0; n < N; ++n)
+      for (size_t dp = 0; dp < Dp; ++dp)
+        for (size_t hp = 0; hp < Hp; ++hp) {
+          uint8_t* dst = padded.data() + ((n * Dp + dp) * Hp + hp) * row_bytes;
+          if (dp < pd || dp >= pd + D || hp < ph || hp >= ph + H) {
+            std::memset(dst, zp, row_bytes);
+            continue;
+          }
+          std::memset(dst, zp, pw * OC);
+          const uint8_t* src = x + ((n * D + dp - pd) * H + hp - ph) * W * w.in_channels();
+          if (m > 1)
+            repeat_bytes(src, W * w.in_channels(), m, dst + pw * OC);
+          else
+            std::memcpy(dst + pw * OC, src, W * OC);
+          std::memset(dst + (pw + W) * OC, zp, pw * OC);
+        }
+    xs = padded.data();
   }
+  // Tap offsets from the row base (the padded input at (n, od * stride, oh * stride, 0)), in the weights' tap
+  // order; the pad tap of an odd count reads offset 0 with a zero weight.
+  thread_local std::vector<ptrdiff_t> tap_offsets;
+  tap_offsets.assign(OW * taps_padded, 0);
+  for (size_t ow = 0; ow < OW; ++ow)
+    for (size_t kd = 0; kd < KD; ++kd)
+      for (size_t kh = 0; kh < KH; ++kh)
+        for (size_t kw = 0; kw < KW; ++kw)
+          tap_offsets[ow * taps_padded + (kd * KH + kh) * KW + kw] = static_cast<ptrdiff_t>(
+              ((kd * static_cast<size_t>(d.dilation[0]) * Hp + kh * static_cast<size_t>(d.dilation[1])) * Wp +
+               ow * static_cast<size_t>(d.stride[2]) + kw * static_cast<size_t>(d.dilation[2])) * OC);
 
   // The activation zero point: sum (x - zp) w = sum x w - zp * sum w, padded taps reading zp.
   std::vector<int32_t> acc_init(c_pad, 0);
   for (size_t c = 0; c < OC; ++c) acc_init[c] = -x_zp * w.weight_sums()[c];
-  std::vector<uint8_t> zp_row(OC, static_cast<uint8_t>(x_zp));
 
   DepthwiseKernelFn* kern = nullptr;
   DepthwiseDesc desc;
@@ -119,11 +179,26 @@ void depthwise_conv(const ConvDesc& d, const uint8_t* x, int32_t x_zp, const Dep
   desc.taps = static_cast<uint8_t>(T);
   desc.c_tail = static_cast<uint8_t>(OC % DepthwiseDesc::kBlock);
   desc.flush_pairs = static_cast<uint8_t>(w.flush_pairs());
+  const bool requantized = out.kind == OutputKind::u8 || out.kind == OutputKind::s8;
+  const bool onednn = out.formula == RequantFormula::onednn;
+  // u8 / s8 on a JIT path: requantized in the kernel's epilogue, per-channel arrays in its lane order.
+  const bool fused = exec.isa != Isa::scalar && requantized;
+  FusedParams fp;
+  if (fused) {
+    desc.out = out.kind == OutputKind::u8 ? QType::u8 : QType::s8;
+    desc.formula = out.formula;
+    desc.per_channel = out.per_channel;
+    desc.has_bias = onednn ? out.bias_f != nullptr : out.bias_i != nullptr;
+    fp.init = in_lane_order(acc_init.data(), OC, fp.init_buf);
+    fp.mult = out.per_channel ? in_lane_order(out.multiplier, OC, fp.mult_buf) : out.multiplier;
+    if (desc.has_bias && onednn) fp.bias_f = in_lane_order(out.bias_f, OC, fp.bias_f_buf);
+    if (desc.has_bias && !onednn) fp.bias_i = in_lane_order(out.bias_i, OC, fp.bias_i_buf);
+  }
   if (exec.isa != Isa::scalar) kern = CodeCache<DepthwiseDesc>::instance().get(desc).as<DepthwiseKernelFn>();
 
   RequantizeParams rp;
   TiledParams tiled;
-  if (out.kind == OutputKind::u8 || out.kind == OutputKind::s8) {
+  if (requantized && !fused) {
     rp.out = out.kind == OutputKind::u8 ? QType::u8 : QType::s8;
     rp.formula = out.formula;
     rp.zero_point = out.zero_point;
@@ -141,48 +216,46 @@ void depthwise_conv(const ConvDesc& d, const uint8_t* x, int32_t x_zp, const Dep
     if (out.bias_i) rp.bias_i = tile(tiled.bias_i, out.bias_i, true);
   }
 
-  const size_t rows = N * OD * OH, in_row = W * OC;
+  const size_t rows = N * OD * OH;
   detail::for_each_share(exec, rows, std::max<size_t>(1, 4096 / std::max<size_t>(1, OW * OC / 16)), 1,
                          [&](size_t r0, size_t r1) {
     thread_local RowBuffers buf;
-    buf.taps.resize(OW * taps_padded);
     buf.acc.resize(OW * OC + DepthwiseDesc::kBlock);
+    if (fused) buf.bytes.resize(OW * OC + DepthwiseDesc::kBlock);
     for (size_t r = r0; r < r1; ++r) {
       const size_t n = r / (OD * OH), od = r / OH % OD, oh = r % OH;
-      // Indirection: the input row of each (kd, kh) (or none in the padding), then a pointer per pixel and tap.
-      std::array<const uint8_t*, DepthwiseWeights::kMaxTaps> in_rows;
-      for (size_t kd = 0; kd < KD; ++kd) {
-        const int64_t id = static_cast<int64_t>(od) * d.stride[0] - d.padding[0] + static_cast<int64_t>(kd) * d.dilation[0];
-        for (size_t kh = 0; kh < KH; ++kh) {
-          const int64_t ih = static_cast<int64_t>(oh) * d.stride[1] - d.padding[1] + static_cast<int64_t>(kh) * d.dilation[1];
-          const bool inside = id >= 0 && id < static_cast<int64_t>(D) && ih >= 0 && ih < static_cast<int64_t>(H);
-          in_rows[kd * KH + kh] =
-              inside ? xs + ((n * D + static_cast<size_t>(id)) * H + static_cast<size_t>(ih)) * in_row : nullptr;
-        }
-      }
-      for (size_t ow = 0; ow < OW; ++ow) {
-        const uint8_t** t = buf.taps.data() + ow * taps_padded;
-        const int64_t iw0 = static_cast<int64_t>(ow) * d.stride[2] - d.padding[2];
-        for (size_t kw = 0; kw < KW; ++kw) {
-          const int64_t iw = iw0 + static_cast<int64_t>(kw) * d.dilation[2];
-          const bool col_inside = iw >= 0 && iw < static_cast<int64_t>(W);
-          for (size_t r2 = 0; r2 < KD * KH; ++r2)
-            t[r2 * KW + kw] = col_inside && in_rows[r2] ? in_rows[r2] + static_cast<size_t>(iw) * OC : zp_row.data();
-        }
-        if (taps_padded > T) t[T] = zp_row.data();  // pairs with a zero weight
-      }
       DepthwiseKernelArgs args;
-      args.taps = buf.taps.data();
+      args.base = xs + ((n * Dp + od * static_cast<size_t>(d.stride[0])) * Hp + oh * static_cast<size_t>(d.stride[1])) *
+                           row_bytes;
+      args.taps = tap_offsets.data();
       args.pixels = OW;
       args.weights = w.packed();
       args.acc_init = acc_init.data();
       args.out = buf.acc.data();
       args.channels = OC;
+      void* y_row = static_cast<char*>(y) + r * OW * OC * out_size;
+      if (fused) {
+        // The kernel stores whole blocks: straight into y when OC is a multiple of the block (no tail, no
+        // overrun), else into the row buffer with slack.
+        const bool direct = OC % DepthwiseDesc::kBlock == 0;
+        args.acc_init = fp.init;
+        args.out = direct ? y_row : buf.bytes.data();
+        args.mult = fp.mult;
+        args.bias_f = fp.bias_f;
+        args.bias_i = fp.bias_i;
+        args.zero_point = out.zero_point;
+        args.zero_point_f = static_cast<float>(out.zero_point);
+        args.clip = ref::kInt32ClipF;
+        args.lo = onednn ? out.qmin : out.qmin - out.zero_point;
+        args.hi = onednn ? out.qmax : out.qmax - out.zero_point;
+        kern(&args);
+        if (!direct) std::memcpy(y_row, buf.bytes.data(), OW * OC);
+        continue;
+      }
       if (kern)
         kern(&args);
       else
         row_scalar(args, w, taps_padded);
-      void* y_row = static_cast<char*>(y) + r * OW * OC * out_size;
       switch (out.kind) {
         case OutputKind::s32:
           std::copy(buf.acc.begin(), buf.acc.begin() + static_cast<ptrdiff_t>(OW * OC), static_cast<int32_t*>(y_row));

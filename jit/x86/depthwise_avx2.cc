@@ -30,6 +30,7 @@ class DepthwiseAvx2 final : public JitGenerator {
     preamble({rbx, r12, r13, r14, r15});
     mov(reg_args, abi_param1);
     mov(reg_taps, ptr[reg_args + offsetof(DepthwiseKernelArgs, taps)]);
+    mov(reg_base, ptr[reg_args + offsetof(DepthwiseKernelArgs, base)]);
     mov(reg_pixels, ptr[reg_args + offsetof(DepthwiseKernelArgs, pixels)]);
     mov(reg_out, ptr[reg_args + offsetof(DepthwiseKernelArgs, out)]);
     mov(reg_init, ptr[reg_args + offsetof(DepthwiseKernelArgs, acc_init)]);
@@ -58,9 +59,12 @@ class DepthwiseAvx2 final : public JitGenerator {
     if (d_.c_tail) block(d_.c_tail);
 
     add(reg_taps, taps_padded * 8);
-    // out advances by `channels` int32 per pixel
+    // out advances by `channels` values per pixel
     mov(rax, ptr[reg_args + offsetof(DepthwiseKernelArgs, channels)]);
-    lea(reg_out, ptr[reg_out + rax * 4]);
+    if (d_.out == QType::s32)
+      lea(reg_out, ptr[reg_out + rax * 4]);
+    else
+      add(reg_out, rax);
     dec(reg_pixels);
     jnz(l_pixel, T_NEAR);
     L(l_done);
@@ -71,6 +75,7 @@ class DepthwiseAvx2 final : public JitGenerator {
   // One block of `width` channels (32, or the tail) at channel offset reg_c for the current pixel.
   void block(int width) {
     const int pairs = d_.tap_pairs();
+    lea(reg_base_c, ptr[reg_base + reg_c]);
     bool first = true;
     for (int p0 = 0; p0 < pairs; p0 += d_.flush_pairs) {
       for (const auto& v : {hi_a, lo_a, hi_b, lo_b}) vpxor(v, v, v);
@@ -104,6 +109,10 @@ class DepthwiseAvx2 final : public JitGenerator {
       }
       first = false;
     }
+    if (d_.out != QType::s32) {
+      requantize_store();
+      return;
+    }
     // Back to channel order, plus the initial values (in channel order, padded to whole blocks).
     vperm2i128(x0, sum0, sum1, 0x20);    // 0-7
     vperm2i128(x1, sum2, sum3, 0x20);    // 8-15
@@ -121,15 +130,73 @@ class DepthwiseAvx2 final : public JitGenerator {
     vmovdqu(ptr[reg_out + reg_c * 4 + 96], sum2);
   }
 
-  // x = the `width` input bytes of tap `tap` at channel offset reg_c (bytes past width: 0).
+  // The fused output stage of one block, on the sums in their own lane order (the per-channel arrays come in it):
+  // the eltwise requantize kernel's sequence (jit/x86/requantize_gen.cc), so the results are the same bits. Two
+  // VPACKSSDW and one VPACK[SU]SWB then put the 32 bytes in channel order; values are clamped to [qmin, qmax]
+  // first, so the saturating packs change nothing. A tail block stores 32 bytes too (slack, as for int32).
+  void requantize_store() {
+    const bool onednn = d_.formula == RequantFormula::onednn;
+    const Xbyak::Ymm v_zp = x0, v_lo = x1, v_hi = pair_a, v_clip = pair_b, v_mult = prod_a;
+    const auto arg = [&](size_t offset) { return dword[reg_args + offset]; };
+    if (onednn)
+      vbroadcastss(v_zp, arg(offsetof(DepthwiseKernelArgs, zero_point_f)));
+    else
+      vpbroadcastd(v_zp, arg(offsetof(DepthwiseKernelArgs, zero_point)));
+    vpbroadcastd(v_lo, arg(offsetof(DepthwiseKernelArgs, lo)));
+    vpbroadcastd(v_hi, arg(offsetof(DepthwiseKernelArgs, hi)));
+    vbroadcastss(v_clip, arg(offsetof(DepthwiseKernelArgs, clip)));
+    mov(reg_ptr, ptr[reg_args + offsetof(DepthwiseKernelArgs, mult)]);
+    if (!d_.per_channel) vbroadcastss(v_mult, dword[reg_ptr]);
+    const Xbyak::Ymm* sums[4] = {&sum0, &sum1, &sum2, &sum3};
+    for (int i = 0; i < 4; ++i) {
+      const Xbyak::Ymm& v = *sums[i];
+      vpaddd(v, v, ptr[reg_init + reg_c * 4 + 32 * i]);
+      if (onednn) {
+        vcvtdq2ps(v, v);
+        if (d_.has_bias) {
+          mov(reg_ptr, ptr[reg_args + offsetof(DepthwiseKernelArgs, bias_f)]);
+          vaddps(v, v, ptr[reg_ptr + reg_c * 4 + 32 * i]);
+        }
+      } else {
+        if (d_.has_bias) {
+          mov(reg_ptr, ptr[reg_args + offsetof(DepthwiseKernelArgs, bias_i)]);
+          vpaddd(v, v, ptr[reg_ptr + reg_c * 4 + 32 * i]);
+        }
+        vcvtdq2ps(v, v);
+      }
+      if (d_.per_channel) {
+        mov(reg_ptr, ptr[reg_args + offsetof(DepthwiseKernelArgs, mult)]);
+        vmulps(v, v, ptr[reg_ptr + reg_c * 4 + 32 * i]);
+      } else {
+        vmulps(v, v, v_mult);
+      }
+      if (onednn) vaddps(v, v, v_zp);  // separate multiply and add, never FMA: the reference rounds twice
+      vminps(v, v, v_clip);
+      vroundps(v, v, 0);  // to nearest even, whatever MXCSR says
+      vcvttps2dq(v, v);
+      vpmaxsd(v, v, v_lo);
+      vpminsd(v, v, v_hi);
+      if (!onednn) vpaddd(v, v, v_zp);
+    }
+    // sum0 | sum1 = channels {0-7 | 16-23}, sum2 | sum3 = {8-15 | 24-31} as int16; then bytes 0-15 | 16-31.
+    vpackssdw(sum0, sum0, sum1);
+    vpackssdw(sum2, sum2, sum3);
+    if (d_.out == QType::u8)
+      vpackuswb(sum0, sum0, sum2);
+    else
+      vpacksswb(sum0, sum0, sum2);
+    vmovdqu(ptr[reg_out + reg_c], sum0);
+  }
+
+  // x = the `width` input bytes of tap `tap` at channel offset reg_c (base + offset + c; bytes past width: 0).
   void load_tap(const Xbyak::Ymm& x, int tap, int width) {
     mov(reg_ptr, ptr[reg_taps + tap * 8]);
     if (width == DepthwiseDesc::kBlock) {
-      vmovdqu(x, ptr[reg_ptr + reg_c]);
+      vmovdqu(x, ptr[reg_ptr + reg_base_c]);
       return;
     }
     // Exactly `width` bytes, so the last pixel of an image is never read past.
-    add(reg_ptr, reg_c);
+    add(reg_ptr, reg_base_c);
     const Xbyak::Xmm xx(x.getIdx());
     if (width >= 16) {
       const Xbyak::Xmm rest(prod_a.getIdx());
@@ -156,7 +223,7 @@ class DepthwiseAvx2 final : public JitGenerator {
 
   const DepthwiseDesc d_;
   const Xbyak::Reg64 reg_args = r15, reg_taps = r8, reg_pixels = r9, reg_out = r10, reg_w = r11, reg_init = r12,
-                     reg_c = r13, reg_full = r14, reg_ptr = rbx;
+                     reg_c = r13, reg_full = r14, reg_ptr = rbx, reg_base = rcx, reg_base_c = rdx;
   const Xbyak::Ymm sum0{0}, sum1{1}, sum2{2}, sum3{3};    // int32 sums (lane order above)
   const Xbyak::Ymm hi_a{4}, lo_a{5}, hi_b{6}, lo_b{7};    // int16 partial sums of the split weights
   const Xbyak::Ymm x0{8}, x1{9};                          // input bytes of taps 2p, 2p + 1
