@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/aligned_allocator.h"
 #include "jit/cpu.h"
 
 namespace qjit {
@@ -57,7 +58,7 @@ class DepthwiseWeights {
   std::array<size_t, 3> k_;
   Isa isa_;
   std::vector<int16_t> w_;  // [OC][taps], zero point subtracted
-  std::vector<int8_t> packed_;
+  std::vector<int8_t, AlignedAllocator<int8_t, 64>> packed_;  // whole cache lines per 32-byte vector load
   int flush_pairs_ = 8;
   std::vector<int32_t> sums_;
 };
