@@ -1,8 +1,9 @@
 // Depthwise convolution: qjit's direct JIT kernel (kernels/depthwise.h, what conv() chooses) against qjit's
 // general grouped path (grouped_im2col, through conv_using) on the same data, one thread, GOPS.
 //
-// Layers: the MobileNet-V2 depthwise layers of ../shared/bench/conv_layers.txt (mv2_dw_*, copied below), the same
-// with channel multiplier 2, and a few 3-d and 1-d depthwise layers. Configuration (that of bench/ANCHORS.md): batch
+// Layers: the MobileNet-V2 depthwise layers of ../shared/bench/conv_layers.txt (mv2_dw_*, copied below), two small
+// layers whose data stays in L1 (the kernel's own rate, plus the per-call overhead), layers with channel multiplier
+// 2, and a few 3-d and 1-d depthwise layers. Configuration (that of bench/ANCHORS.md): batch
 // 1, NHWC, u8 activations with zero point 43, s8 symmetric per-channel weights packed outside the timed region,
 // float bias, u8 output with zero point 5 (onednn formula). GOPS = 2 * OC * output pixels * taps / time.
 //

@@ -30,10 +30,10 @@ struct DepthwiseKernelArgs {
   // [pixels][channels] of the output type (int32, or bytes when requantized), plus one block of slack.
   void* out = nullptr;
   size_t channels = 0;
-  // Requantization (u8 / s8), the formulas of kernels/gemm_output.h; per-channel arrays as acc_init.
+  // Requantization (u8 / s8), the formulas of kernels/gemm_output.h; per-channel arrays as acc_init. qnnpack's
+  // int32 bias is added to the sum first, so the caller folds it into acc_init.
   const float* mult = nullptr;  // [1], or [channels padded] when per_channel
   const float* bias_f = nullptr;
-  const int32_t* bias_i = nullptr;
   float zero_point_f = 0, clip = 0;  // onednn: the zero point in float; the largest float below 2^31
   int32_t zero_point = 0, lo = 0, hi = 0;  // clamp bounds (qnnpack: minus the zero point, added after)
 };

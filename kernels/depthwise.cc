@@ -47,12 +47,11 @@ const T* in_lane_order(const T* src, size_t channels, std::vector<T>& dst) {
 }
 
 struct FusedParams {
-  std::vector<int32_t> init_buf, bias_i_buf;
+  std::vector<int32_t> init_buf;
   std::vector<float> mult_buf, bias_f_buf;
   const int32_t* init = nullptr;
   const float* mult = nullptr;
   const float* bias_f = nullptr;
-  const int32_t* bias_i = nullptr;
 };
 
 // Per-channel arrays repeated for every pixel of an output row, so that a whole row is one requantize call over
@@ -189,10 +188,14 @@ void depthwise_conv(const ConvDesc& d, const uint8_t* x, int32_t x_zp, const Dep
     desc.formula = out.formula;
     desc.per_channel = out.per_channel;
     desc.has_bias = onednn ? out.bias_f != nullptr : out.bias_i != nullptr;
-    fp.init = in_lane_order(acc_init.data(), OC, fp.init_buf);
+    // qnnpack adds its int32 bias to the sum before anything else: folded into the initial values here.
+    std::vector<int32_t> init(acc_init);
+    if (desc.has_bias && !onednn)
+      for (size_t c = 0; c < OC; ++c)  // wrapping, as the kernel's int32 sums wrap
+        init[c] = static_cast<int32_t>(static_cast<uint32_t>(init[c]) + static_cast<uint32_t>(out.bias_i[c]));
+    fp.init = in_lane_order(init.data(), OC, fp.init_buf);
     fp.mult = out.per_channel ? in_lane_order(out.multiplier, OC, fp.mult_buf) : out.multiplier;
     if (desc.has_bias && onednn) fp.bias_f = in_lane_order(out.bias_f, OC, fp.bias_f_buf);
-    if (desc.has_bias && !onednn) fp.bias_i = in_lane_order(out.bias_i, OC, fp.bias_i_buf);
   }
   if (exec.isa != Isa::scalar) kern = CodeCache<DepthwiseDesc>::instance().get(desc).as<DepthwiseKernelFn>();
 
@@ -242,7 +245,6 @@ void depthwise_conv(const ConvDesc& d, const uint8_t* x, int32_t x_zp, const Dep
         args.out = direct ? y_row : buf.bytes.data();
         args.mult = fp.mult;
         args.bias_f = fp.bias_f;
-        args.bias_i = fp.bias_i;
         args.zero_point = out.zero_point;
         args.zero_point_f = static_cast<float>(out.zero_point);
         args.clip = ref::kInt32ClipF;

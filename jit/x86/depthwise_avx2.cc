@@ -10,7 +10,7 @@
 // 32 ops plus two shuffles: Zen 3 runs one maddubs triple per cycle but only two shuffles.
 //
 // Register budget (16 ymm): 4 int32 sums, 4 int16 partial sums (hi / lo of A / B), 2 input taps, 2 interleaved
-// pairs, 2 products, the (1, 16) constant.
+// pairs, 2 products, the (1, 16) constant, the float clip of the fused requantization.
 #include <algorithm>
 
 #include "jit/depthwise_desc.h"
@@ -34,6 +34,11 @@ class DepthwiseAvx2 final : public JitGenerator {
     mov(reg_pixels, ptr[reg_args + offsetof(DepthwiseKernelArgs, pixels)]);
     mov(reg_out, ptr[reg_args + offsetof(DepthwiseKernelArgs, out)]);
     mov(reg_init, ptr[reg_args + offsetof(DepthwiseKernelArgs, acc_init)]);
+    if (d_.out != QType::s32) {
+      mov(reg_mult, ptr[reg_args + offsetof(DepthwiseKernelArgs, mult)]);
+      mov(reg_bias, ptr[reg_args + offsetof(DepthwiseKernelArgs, bias_f)]);
+      vbroadcastss(v_clip, dword[reg_args + offsetof(DepthwiseKernelArgs, clip)]);
+    }
     mov(eax, 0x00100001);  // int16 pairs (lo, hi) times (1, 16)
     vmovd(Xbyak::Xmm(lo_hi_weights.getIdx()), eax);
     vpbroadcastd(lo_hi_weights, Xbyak::Xmm(lo_hi_weights.getIdx()));
@@ -136,7 +141,7 @@ class DepthwiseAvx2 final : public JitGenerator {
   // first, so the saturating packs change nothing. A tail block stores 32 bytes too (slack, as for int32).
   void requantize_store() {
     const bool onednn = d_.formula == RequantFormula::onednn;
-    const Xbyak::Ymm v_zp = x0, v_lo = x1, v_hi = pair_a, v_clip = pair_b, v_mult = prod_a;
+    const Xbyak::Ymm v_zp = x0, v_lo = x1, v_hi = pair_a, v_mult = prod_a;
     const auto arg = [&](size_t offset) { return dword[reg_args + offset]; };
     if (onednn)
       vbroadcastss(v_zp, arg(offsetof(DepthwiseKernelArgs, zero_point_f)));
@@ -144,29 +149,15 @@ class DepthwiseAvx2 final : public JitGenerator {
       vpbroadcastd(v_zp, arg(offsetof(DepthwiseKernelArgs, zero_point)));
     vpbroadcastd(v_lo, arg(offsetof(DepthwiseKernelArgs, lo)));
     vpbroadcastd(v_hi, arg(offsetof(DepthwiseKernelArgs, hi)));
-    vbroadcastss(v_clip, arg(offsetof(DepthwiseKernelArgs, clip)));
-    mov(reg_ptr, ptr[reg_args + offsetof(DepthwiseKernelArgs, mult)]);
-    if (!d_.per_channel) vbroadcastss(v_mult, dword[reg_ptr]);
+    if (!d_.per_channel) vbroadcastss(v_mult, dword[reg_mult]);
     const Xbyak::Ymm* sums[4] = {&sum0, &sum1, &sum2, &sum3};
     for (int i = 0; i < 4; ++i) {
       const Xbyak::Ymm& v = *sums[i];
-      vpaddd(v, v, ptr[reg_init + reg_c * 4 + 32 * i]);
-      if (onednn) {
-        vcvtdq2ps(v, v);
-        if (d_.has_bias) {
-          mov(reg_ptr, ptr[reg_args + offsetof(DepthwiseKernelArgs, bias_f)]);
-          vaddps(v, v, ptr[reg_ptr + reg_c * 4 + 32 * i]);
-        }
-      } else {
-        if (d_.has_bias) {
-          mov(reg_ptr, ptr[reg_args + offsetof(DepthwiseKernelArgs, bias_i)]);
-          vpaddd(v, v, ptr[reg_ptr + reg_c * 4 + 32 * i]);
-        }
-        vcvtdq2ps(v, v);
-      }
+      vpaddd(v, v, ptr[reg_init + reg_c * 4 + 32 * i]);  // qnnpack: the int32 bias is folded in by the caller
+      vcvtdq2ps(v, v);
+      if (onednn && d_.has_bias) vaddps(v, v, ptr[reg_bias + reg_c * 4 + 32 * i]);
       if (d_.per_channel) {
-        mov(reg_ptr, ptr[reg_args + offsetof(DepthwiseKernelArgs, mult)]);
-        vmulps(v, v, ptr[reg_ptr + reg_c * 4 + 32 * i]);
+        vmulps(v, v, ptr[reg_mult + reg_c * 4 + 32 * i]);
       } else {
         vmulps(v, v, v_mult);
       }
@@ -223,7 +214,9 @@ class DepthwiseAvx2 final : public JitGenerator {
 
   const DepthwiseDesc d_;
   const Xbyak::Reg64 reg_args = r15, reg_taps = r8, reg_pixels = r9, reg_out = r10, reg_w = r11, reg_init = r12,
-                     reg_c = r13, reg_full = r14, reg_ptr = rbx, reg_base = rcx, reg_base_c = rdx;
+                     reg_c = r13, reg_full = r14, reg_ptr = rbx, reg_base = rcx, reg_base_c = rdx,
+                     reg_mult = rsi, reg_bias = rdi;  // rdi once abi_param1 is copied to reg_args
+  const Xbyak::Ymm v_clip{15};                            // requantization: the largest float below 2^31
   const Xbyak::Ymm sum0{0}, sum1{1}, sum2{2}, sum3{3};    // int32 sums (lane order above)
   const Xbyak::Ymm hi_a{4}, lo_a{5}, hi_b{6}, lo_b{7};    // int16 partial sums of the split weights
   const Xbyak::Ymm x0{8}, x1{9};                          // input bytes of taps 2p, 2p + 1
