@@ -113,8 +113,10 @@ void conv_using(ConvAlgorithm algo, const ConvDesc& d, const uint8_t* x, int32_t
 
   if (verbose.on())
     verbose.done(kFn, isa_name(exec.isa),
-                 std::string(conv_algorithm_name(algo)) + (d.groups == d.in_channels && d.groups > 1
-                                                               ? ": depthwise with more than 255 taps" : ""),
+                 std::string(conv_algorithm_name(algo)) +
+                     (d.groups != d.in_channels || d.groups == 1 ? ""
+                      : is_depthwise(d)                         ? ": depthwise shape, algorithm given by the caller"
+                                                                : ": depthwise with more than 255 taps"),
                  d.describe() + ":out=" + output_kind_name(out.kind) + ":layout=" + dot_kind_name(w.group(0).layout().dot));
 }
 
