@@ -167,6 +167,8 @@ void depthwise_conv(const ConvDesc& d, const uint8_t* x, int32_t x_zp, const Dep
           tap_offsets[ow * taps_padded + (kd * KH + kh) * KW + kw] = static_cast<ptrdiff_t>(
               ((kd * static_cast<size_t>(d.dilation[0]) * Hp + kh * static_cast<size_t>(d.dilation[1])) * Wp +
                ow * static_cast<size_t>(d.stride[2]) + kw * static_cast<size_t>(d.dilation[2])) * OC);
+  // Workers see their own thread_local objects under the same names: they get this thread's table by pointer.
+  const ptrdiff_t* offsets = tap_offsets.data();
 
   // The activation zero point: sum (x - zp) w = sum x w - zp * sum w, padded taps reading zp.
   std::vector<int32_t> acc_init(c_pad, 0);
@@ -230,7 +232,7 @@ void depthwise_conv(const ConvDesc& d, const uint8_t* x, int32_t x_zp, const Dep
       DepthwiseKernelArgs args;
       args.base = xs + ((n * Dp + od * static_cast<size_t>(d.stride[0])) * Hp + oh * static_cast<size_t>(d.stride[1])) *
                            row_bytes;
-      args.taps = tap_offsets.data();
+      args.taps = offsets;
       args.pixels = OW;
       args.weights = w.packed();
       args.acc_init = acc_init.data();

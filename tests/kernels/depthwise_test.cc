@@ -9,6 +9,7 @@
 #include <random>
 
 #include "base/error.h"
+#include "base/threadpool.h"
 #include "kernels/depthwise.h"
 #include "kernels/reference/conv_ref.h"
 #include "tests/support/buffers.h"
@@ -54,7 +55,12 @@ ConvDesc desc_of(const DwCase& k, int64_t batch) {
 enum class Fill { random, extreme };
 
 // Returns false (after reporting) on the first mismatch.
-bool check(Isa isa, const DwCase& k, const Stage& st, uint32_t seed, Fill fill = Fill::random) {
+// How depthwise_conv is called: on this thread, on the default pool with 2 threads, or as 3 shares of a caller's
+// partition (run concurrently on the default pool).
+enum class Threads { one, pool, partition };
+
+bool check(Isa isa, const DwCase& k, const Stage& st, uint32_t seed, Fill fill = Fill::random,
+           Threads threads = Threads::one) {
   const ConvDesc d = desc_of(k, 2);
   SCOPED_TRACE(d.describe() + " m=" + std::to_string(k.m) + " out=" + output_kind_name(st.kind) +
                (st.per_channel ? " per_channel" : " per_tensor") + (st.w_zp ? " w_zp" : ""));
@@ -111,7 +117,13 @@ bool check(Isa isa, const DwCase& k, const Stage& st, uint32_t seed, Fill fill =
                                      static_cast<size_t>(d.kernel[2])};
   const DepthwiseWeights dw(w.data(), C, static_cast<size_t>(k.m), kernel, w_zp, isa);
   testing::GuardedBuffer<unsigned char> got(out_bytes);
-  depthwise_conv(d, x.data(), x_zp, dw, got.data(), s, Exec{isa});
+  switch (threads) {
+    case Threads::one: depthwise_conv(d, x.data(), x_zp, dw, got.data(), s, Exec{isa, nullptr, 1}); break;
+    case Threads::pool: depthwise_conv(d, x.data(), x_zp, dw, got.data(), s, Exec{isa, nullptr, 2}); break;
+    case Threads::partition:
+      parallel_run(3, [&](Partition p) { depthwise_conv(d, x.data(), x_zp, dw, got.data(), s, Exec{isa, &p}); });
+      break;
+  }
   for (size_t i = 0; i < out_bytes; ++i) {
     const unsigned char g = got.get(i);
     if (g != want[i]) {
@@ -183,6 +195,22 @@ TEST(Depthwise, MobileNetSizedLayersMatchTheReference) {
     check(isa, {2, 96, 1, {1, 28, 28}, {1, 3, 3}, 2, 1, 1}, {}, 5);
     check(isa, {2, 144, 1, {1, 14, 14}, {1, 3, 3}, 1, 1, 1}, {OutputKind::u8, RequantFormula::qnnpack, true, true}, 6);
     check(isa, {2, 32, 2, {1, 16, 16}, {1, 5, 5}, 1, 2, 1}, {}, 7);
+  });
+}
+
+TEST(Depthwise, ThePoolAndACallersPartitionMatchTheReference) {
+  // Large enough rows (OW * OC) that the pool really splits them; multiplier 2 and padding, so that the workers
+  // read the calling thread's padded copy and tap table.
+  testing::for_each_isa([](Isa isa) {
+    for (Threads th : {Threads::pool, Threads::partition}) {
+      if (!check(isa, {2, 144, 1, {1, 28, 28}, {1, 3, 3}, 1, 1, 1}, {}, 11, Fill::random, th)) return;
+      if (!check(isa, {2, 72, 2, {1, 30, 28}, {1, 3, 3}, 2, 1, 1}, {OutputKind::s32, RequantFormula::onednn, true, true},
+                 12, Fill::random, th))
+        return;
+      if (!check(isa, {3, 48, 2, {6, 12, 12}, {3, 3, 3}, 1, 1, 1}, {OutputKind::f32, RequantFormula::onednn, true, false},
+                 13, Fill::random, th))
+        return;
+    }
   });
 }
 
