@@ -61,6 +61,12 @@ struct TiledParams {
   std::vector<int32_t> bias_i;
 };
 
+struct CallBuffers {
+  std::vector<int32_t> acc_init, init;
+  FusedParams fp;
+  TiledParams tiled;
+};
+
 // The scalar path: the row kernel's contract (int32 output) in C++.
 void row_scalar(const DepthwiseKernelArgs& a, const DepthwiseWeights& w, size_t taps_padded) {
   const size_t C = a.channels, T = w.taps();
@@ -171,8 +177,13 @@ void depthwise_conv(const ConvDesc& d, const uint8_t* x, int32_t x_zp, const Dep
   const ptrdiff_t* offsets = tap_offsets.data();
 
   // The activation zero point: sum (x - zp) w = sum x w - zp * sum w, padded taps reading zp.
-  std::vector<int32_t> acc_init(c_pad, 0);
+  // Per-call arrays in buffers of the calling thread that grow once and stay (no allocation on repeated calls);
+  // workers reach them only through the pointers taken below, never by the thread_local's name.
+  thread_local CallBuffers call;
+  std::vector<int32_t>& acc_init = call.acc_init;
+  acc_init.assign(c_pad, 0);
   for (size_t c = 0; c < OC; ++c) acc_init[c] = -x_zp * w.weight_sums()[c];
+  const int32_t* acc_init_ptr = acc_init.data();
 
   DepthwiseKernelFn* kern = nullptr;
   DepthwiseDesc desc;
@@ -184,14 +195,18 @@ void depthwise_conv(const ConvDesc& d, const uint8_t* x, int32_t x_zp, const Dep
   const bool onednn = out.formula == RequantFormula::onednn;
   // u8 / s8 on a JIT path: requantized in the kernel's epilogue, per-channel arrays in its lane order.
   const bool fused = exec.isa != Isa::scalar && requantized;
-  FusedParams fp;
+  FusedParams& fp = call.fp;
+  fp.init = nullptr;
+  fp.mult = nullptr;
+  fp.bias_f = nullptr;
   if (fused) {
     desc.out = out.kind == OutputKind::u8 ? QType::u8 : QType::s8;
     desc.formula = out.formula;
     desc.per_channel = out.per_channel;
     desc.has_bias = onednn ? out.bias_f != nullptr : out.bias_i != nullptr;
     // qnnpack adds its int32 bias to the sum before anything else: folded into the initial values here.
-    std::vector<int32_t> init(acc_init);
+    std::vector<int32_t>& init = call.init;
+    init.assign(acc_init.begin(), acc_init.end());
     if (desc.has_bias && !onednn)
       for (size_t c = 0; c < OC; ++c)  // wrapping, as the kernel's int32 sums wrap
         init[c] = static_cast<int32_t>(static_cast<uint32_t>(init[c]) + static_cast<uint32_t>(out.bias_i[c]));
@@ -202,7 +217,7 @@ void depthwise_conv(const ConvDesc& d, const uint8_t* x, int32_t x_zp, const Dep
   if (exec.isa != Isa::scalar) kern = CodeCache<DepthwiseDesc>::instance().get(desc).as<DepthwiseKernelFn>();
 
   RequantizeParams rp;
-  TiledParams tiled;
+  TiledParams& tiled = call.tiled;
   if (requantized && !fused) {
     rp.out = out.kind == OutputKind::u8 ? QType::u8 : QType::s8;
     rp.formula = out.formula;
@@ -235,7 +250,7 @@ void depthwise_conv(const ConvDesc& d, const uint8_t* x, int32_t x_zp, const Dep
       args.taps = offsets;
       args.pixels = OW;
       args.weights = w.packed();
-      args.acc_init = acc_init.data();
+      args.acc_init = acc_init_ptr;
       args.out = buf.acc.data();
       args.channels = OC;
       void* y_row = static_cast<char*>(y) + r * OW * OC * out_size;
