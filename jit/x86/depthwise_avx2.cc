@@ -6,8 +6,11 @@
 // each weight is packed as w = 16 * hi + lo with lo in [-8, 7] (packing/depthwise_weights.h) and the kernel runs
 // two VPMADDUBSW per pair, on hi and on lo, whose pair sums stay within 2 * 255 * 16: exact. They accumulate in
 // int16 for `flush_pairs` pairs (bounded so that the sum cannot wrap), then VPUNPCK{L,H}WD + VPMADDWD by (1, 16)
-// adds lo + 16 * hi into the int32 sums. Two multiplies per 64 ops against the widening kernel's one VPMADDWD per
-// 32 ops plus two shuffles: Zen 3 runs one maddubs triple per cycle but only two shuffles.
+// adds lo + 16 * hi into the int32 sums. Why not widen to int16 and use VPMADDWD (the previous kernel): that
+// takes two widenings and two interleaves (four shuffles, on Zen 3's two shuffle pipes) per 16 channels and tap
+// pair; here one shuffle per 16 channels and pair, the rest on the two multiply pipes. (Not measured side by side;
+// bench/RESULTS.md has the figures and where the time goes: the fused requantization costs about as much as the
+// taps at 3x3.)
 //
 // Register budget (16 ymm): 4 int32 sums, 4 int16 partial sums (hi / lo of A / B), 2 input taps, 2 interleaved
 // pairs, 2 products, the (1, 16) constant, the float clip of the fused requantization.
