@@ -8,9 +8,9 @@
 // int16 for `flush_pairs` pairs (bounded so that the sum cannot wrap), then VPUNPCK{L,H}WD + VPMADDWD by (1, 16)
 // adds lo + 16 * hi into the int32 sums. Why not widen to int16 and use VPMADDWD (the previous kernel): that
 // takes two widenings and two interleaves (four shuffles, on Zen 3's two shuffle pipes) per 16 channels and tap
-// pair; here one shuffle per 16 channels and pair, the rest on the two multiply pipes. (Not measured side by side;
-// bench/RESULTS.md has the figures and where the time goes: the fused requantization costs about as much as the
-// taps at 3x3.)
+// pair; here one shuffle per 16 channels and pair, the rest on the two multiply pipes (with the fused output stage,
+// 1.2-2.5x the previous kernel on the MobileNet-V2 layers; bench/RESULTS.md, also for where the time goes: the
+// requantization costs about as much as the taps at 3x3).
 //
 // Register budget (16 ymm): 4 int32 sums, 4 int16 partial sums (hi / lo of A / B), 2 input taps, 2 interleaved
 // pairs, 2 products, the (1, 16) constant, the float clip of the fused requantization.
