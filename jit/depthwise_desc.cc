@@ -12,7 +12,12 @@ std::unique_ptr<JitCode> generate_depthwise_avx2(const DepthwiseDesc& d);
 #endif
 
 std::string DepthwiseDesc::name() const {
-  return "qjit_depthwise_u8s8_16c_t" + std::to_string(taps) + (c_tail ? "_ctail" + std::to_string(c_tail) : "") +
+  return "qjit_depthwise_u8s8_32c_t" + std::to_string(taps) + (c_tail ? "_ctail" + std::to_string(c_tail) : "") +
+         "_f" + std::to_string(flush_pairs) +
+         (out == QType::s32 ? std::string("_s32")
+                            : std::string(out == QType::u8 ? "_u8" : "_s8") +
+                                  (formula == RequantFormula::onednn ? "_onednn" : "_qnnpack") +
+                                  (per_channel ? "_pc" : "") + (has_bias ? "_bias" : "")) +
          "_" + isa_name(isa);
 }
 

@@ -27,7 +27,8 @@ bool is_1x1(const ConvDesc& d) {
 }
 
 ConvAlgorithm choose(const ConvDesc& d) {
-  if (is_depthwise2d(d) && !is_1x1(d)) return ConvAlgorithm::depthwise;
+  // G == 1 is depthwise only for C == OC == 1 (a single-channel input with many outputs is a plain GEMM).
+  if (is_depthwise(d) && (d.groups > 1 || (d.out_channels == 1 && !is_1x1(d)))) return ConvAlgorithm::depthwise;
   if (is_groupwise(d) && !is_1x1(d)) return ConvAlgorithm::groupwise;
   if (is_1x1(d)) return d.groups == 1 ? ConvAlgorithm::gemm_1x1 : ConvAlgorithm::grouped_1x1;
   return d.groups == 1 ? ConvAlgorithm::im2col : ConvAlgorithm::grouped_im2col;
@@ -52,9 +53,28 @@ ConvAlgorithm conv_algorithm(const ConvDesc& d) {
   return choose(d);
 }
 
+bool conv_algorithm_applies(ConvAlgorithm a, const ConvDesc& d) {
+  d.validate(kFn);
+  switch (a) {
+    case ConvAlgorithm::gemm_1x1: return is_1x1(d) && d.groups == 1;
+    case ConvAlgorithm::grouped_1x1: return is_1x1(d);
+    case ConvAlgorithm::im2col: return d.groups == 1;
+    case ConvAlgorithm::grouped_im2col: return true;
+    case ConvAlgorithm::depthwise: return is_depthwise(d);
+    case ConvAlgorithm::groupwise: return is_groupwise(d);
+  }
+  return false;
+}
+
 void conv(const ConvDesc& d, const uint8_t* x, int32_t x_zero_point, const PackedConvWeights& w, void* y,
           const OutputStage& out, const Exec& exec) {
-  d.validate(kFn);
+  conv_using(conv_algorithm(d), d, x, x_zero_point, w, y, out, exec);
+}
+
+void conv_using(ConvAlgorithm algo, const ConvDesc& d, const uint8_t* x, int32_t x_zero_point,
+                const PackedConvWeights& w, void* y, const OutputStage& out, const Exec& exec) {
+  if (!conv_algorithm_applies(algo, d))
+    throw_bad_arg(kFn, "algorithm", conv_algorithm_name(algo), "does not apply to " + d.describe());
   conv_common::check_weights(kFn, w.shape(), d.weight_shape(), w.isa(), exec.isa);
   check_zero_point(kFn, "x_zero_point", x_zero_point, 0, 255);
   const size_t M = d.output_pixels();
@@ -67,13 +87,12 @@ void conv(const ConvDesc& d, const uint8_t* x, int32_t x_zero_point, const Packe
 
   VerboseOp verbose;
   const OutputStage stage = conv_common::padded_stage(out, OC, w);
-  ConvAlgorithm algo = choose(d);
-  if (algo == ConvAlgorithm::depthwise) {
-    if (w.depthwise() && out.kind != OutputKind::f32) {
-      depthwise_conv2d(d, x, x_zero_point, *w.depthwise(), y, out, exec);
-      return;
-    }
-    algo = ConvAlgorithm::grouped_im2col;  // asymmetric weights or float output: the general grouped path
+  if (algo == ConvAlgorithm::depthwise) {  // w fits d (checked above), so it has the depthwise packing
+    depthwise_conv(d, x, x_zero_point, *w.depthwise(), y, out, exec);
+    if (verbose.on())
+      verbose.done(kFn, isa_name(exec.isa), "depthwise (groups == C m=" + std::to_string(d.group_out()) + ")",
+                   d.describe() + ":out=" + output_kind_name(out.kind));
+    return;
   }
   std::string why;  // for the verbose line: why this algorithm, when the shape alone does not say
   if (algo == ConvAlgorithm::groupwise) {
@@ -112,8 +131,13 @@ void conv(const ConvDesc& d, const uint8_t* x, int32_t x_zero_point, const Packe
   }
 
   if (verbose.on())
-    verbose.done(kFn, isa_name(exec.isa), conv_algorithm_name(algo),
-                 d.describe() + ":out=" + output_kind_name(out.kind) + ":layout=" + dot_kind_name(w.group(0).layout().dot) + why);
+    verbose.done(kFn, isa_name(exec.isa),
+                 std::string(conv_algorithm_name(algo)) +
+                     (d.groups != d.in_channels || d.groups == 1 ? ""
+                      : is_depthwise(d)                         ? ": depthwise shape, algorithm given by the caller"
+                                                                : ": depthwise with more than 255 taps"),
+                 d.describe() + ":out=" + output_kind_name(out.kind) + ":layout=" + dot_kind_name(w.group(0).layout().dot) +
+                     why);
 }
 
 }  // namespace qjit

@@ -16,13 +16,16 @@
 //                  (at most ~256 KiB per block, never the whole image), one GEMM per block.
 //   grouped_im2col G > 1 otherwise: the same per (block, group), im2col gathering the group's C/G channels and
 //                  the GEMM writing the group's OC/G output channels (ldc = OC).
-//   depthwise      2-d, G == C == OC: the direct JIT depthwise kernel (kernels/depthwise.h), when the weights are
-//                  symmetric and the output is not f32; otherwise grouped_im2col.
+//   depthwise      G == C > 1 (or C == OC == 1 with a kernel > 1x1), OC = m * C for any channel multiplier m, 1-d /
+//                  2-d / 3-d, any kernel of at most 255 taps (1x1 included: G GEMMs with K = 1 would be far
+//                  slower), any weight zero points and every output kind: the direct JIT depthwise kernel
+//                  (kernels/depthwise.h). A depthwise layer with more than 255 taps runs grouped_im2col (the
+//                  verbose line says so).
 //   groupwise      not 1x1, G > 1, C/G == OC/G in {2, 4, 8, 16}, at most 64 taps (1-d / 2-d / 3-d): the direct
 //                  JIT groupwise kernel (kernels/groupwise.h), when the weights are symmetric and the output is
 //                  not f32; otherwise grouped_im2col (the verbose line says why, ":why=...").
-// Depthwise 1-d / 3-d, channel multipliers > 1 and other grouped shapes run through grouped_im2col for now:
-// correct, but slow (N = OC/G columns fill a fraction of a GEMM panel and im2col moves a byte per tap).
+// Other grouped shapes run through grouped_im2col: correct, but slower (N = OC/G columns fill a fraction of a GEMM
+// panel and im2col moves a byte per tap).
 //
 // Threads: blocks of output pixels (times groups) are split across the default pool, or the caller's partition
 // (Exec::partition: this call does only that share). The 1x1 G == 1 case without a partition lets the GEMM
@@ -51,5 +54,14 @@ ConvAlgorithm conv_algorithm(const ConvDesc& d);
 // geometry, mismatched weights, a bad output stage or null buffers.
 void conv(const ConvDesc& d, const uint8_t* x, int32_t x_zero_point, const PackedConvWeights& w, void* y,
           const OutputStage& out, const Exec& exec = {});
+
+// Whether conv_using can run algorithm a for d (e.g. grouped_im2col for any d, depthwise only when is_depthwise).
+// Throws qjit::Error when d is invalid.
+bool conv_algorithm_applies(ConvAlgorithm a, const ConvDesc& d);
+
+// conv() with the algorithm given instead of chosen by shape: for benchmarks and tests that compare the paths (e.g.
+// depthwise against grouped_im2col). Throws qjit::Error when it does not apply to d, besides conv()'s checks.
+void conv_using(ConvAlgorithm algo, const ConvDesc& d, const uint8_t* x, int32_t x_zero_point,
+                const PackedConvWeights& w, void* y, const OutputStage& out, const Exec& exec = {});
 
 }  // namespace qjit

@@ -37,8 +37,8 @@ PackedConvWeights::PackedConvWeights(const ConvWeightShape& shape, const int8_t*
 
   const size_t G = shape.groups, Cg = shape.group_in(), OCg = shape.group_out(), taps = shape.taps();
   groups_ = conv_weights::pack_groups(G, Cg, OCg, taps, w, qparams_, bias, isa, Offset{Cg, OCg, taps});
-  if (G == shape.in_channels && G == OC && shape.kernel[0] == 1 && !has_zero_points())
-    depthwise_.emplace(w, OC, shape.kernel[1], shape.kernel[2], isa);  // [C][1][kh][kw] is already its layout
+  if (DepthwiseWeights::fits(shape.in_channels, OC, G, taps))  // [OC][1][kd][kh][kw] is already its layout
+    depthwise_.emplace(w, shape.in_channels, OCg, shape.kernel, qparams_.zero_points, isa);
   if (G > 1 && Cg == OCg && GroupwiseDesc::supports_group_channels(Cg) && taps <= GroupwiseDesc::kMaxTaps &&
       !has_zero_points())
     groupwise_.emplace(w, G, Cg, taps, isa);  // [OC][C/G][taps] is already its layout

@@ -60,8 +60,9 @@ class PackedConvWeights {
   bool has_zero_points() const;
   const std::vector<float>& bias() const { return bias_; }  // empty when the layer has none
 
-  // For a depthwise 2-d layer (groups == C == OC, no depth, symmetric weights): the weights packed for the direct
-  // depthwise kernel too (kernels/depthwise.h), which conv() prefers to the grouped GEMM.
+  // For a depthwise layer (groups == C, OC a multiple of C, at most 255 taps; 1-d, 2-d or 3-d, any weight zero
+  // points): the weights packed for the direct depthwise kernel too (kernels/depthwise.h), which conv() prefers
+  // to the grouped GEMM. Rebuilt by deserialize() like the rest.
   const DepthwiseWeights* depthwise() const { return depthwise_ ? &*depthwise_ : nullptr; }
   // For a groupwise layer with few channels per group (G > 1, C/G == OC/G in {2, 4, 8, 16}, at most 64 taps,
   // symmetric weights): the weights packed for the direct groupwise kernel too (kernels/groupwise.h), which conv()

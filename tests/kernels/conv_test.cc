@@ -114,7 +114,8 @@ TEST(Conv, GroupsDepthwiseAndChannelMultiplier) {
   struct G { int64_t c, oc, g; };
   const G groups[] = {{4, 6, 2}, {8, 12, 2}, {8, 8, 4}, {12, 20, 4}, {6, 6, 3},  // groupwise
                       {1, 1, 1}, {3, 3, 3}, {8, 8, 8}, {16, 16, 16}, {24, 24, 24},  // depthwise (G == C)
-                      {4, 8, 4}, {8, 16, 8}, {5, 10, 5}};                           // channel multiplier 2
+                      {4, 8, 4}, {8, 16, 8}, {5, 10, 5},                            // channel multiplier 2
+                      {4, 12, 4}, {3, 12, 3}};                                      // channel multiplier 3, 4
   for_each_isa([&](Isa isa) {
     size_t i = 0;
     for (const G& g : groups)
@@ -123,7 +124,7 @@ TEST(Conv, GroupsDepthwiseAndChannelMultiplier) {
           for (const ConvTester& base : output_variants()) {
             const auto algo = ConvTester(base).isa(isa).batch(1 + i % 2).channels(g.c, g.oc).groups(g.g).input(7, 9)
                                   .kernel(k).stride(s).padding(k / 2).dilation(1 + (i / 3) % 2).test();
-            const bool depthwise = g.g == g.c && g.oc == g.c;  // G == C == OC (incl. 1 x 1 x 1)
+            const bool depthwise = g.g == g.c;  // G == C, any channel multiplier (incl. 1 x 1 x 1)
             const bool groupwise = g.g > 1 && g.oc == g.c && g.c / g.g == 2;  // kernels/groupwise.h
             EXPECT_EQ(algo, depthwise   ? ConvAlgorithm::depthwise
                             : groupwise ? ConvAlgorithm::groupwise
@@ -133,10 +134,13 @@ TEST(Conv, GroupsDepthwiseAndChannelMultiplier) {
           ++i;
           if (::testing::Test::HasFailure()) return;
         }
-    // Grouped 1x1 reads each group's channel slice in place (lda = C) and writes its slice of y (ldc = OC).
+    // Grouped 1x1 reads each group's channel slice in place (lda = C) and writes its slice of y (ldc = OC); a
+    // depthwise 1x1 (G == C > 1) runs the depthwise kernel rather than G GEMMs with K = 1.
     for (const G& g : groups) {
       const auto algo = variant(i++).isa(isa).channels(g.c, g.oc).groups(g.g).input(4, 5).kernel(1).test();
-      EXPECT_EQ(algo, g.g == 1 ? ConvAlgorithm::gemm_1x1 : ConvAlgorithm::grouped_1x1);
+      EXPECT_EQ(algo, g.g == 1   ? ConvAlgorithm::gemm_1x1
+                      : g.g == g.c ? ConvAlgorithm::depthwise
+                                   : ConvAlgorithm::grouped_1x1);
     }
   });
 }
@@ -166,6 +170,13 @@ TEST(Conv, Conv1dAndConv3d) {
           }
     variant(i++).isa(isa).channels(3, 5).input(4, 7, 6).kernel({2, 3, 5}).stride({1, 2, 1}).padding({0, 1, 2}).test();
     variant(i++).isa(isa).channels(8, 8).groups(8).input(5, 5, 5).kernel(3).padding(1).test();  // depthwise 3d
+    EXPECT_EQ(variant(i++).isa(isa).channels(6, 12).groups(6).input(4, 5, 6).kernel({3, 3, 3}).stride(2).padding(1)
+                  .test(), ConvAlgorithm::depthwise);  // 3-d, multiplier 2
+    EXPECT_EQ(variant(i++).isa(isa).channels(5, 10).groups(5).input(9).kernel(3).padding(1).test(),
+              ConvAlgorithm::depthwise);  // 1-d, multiplier 2
+    // More taps than the depthwise kernel's descriptor holds (7x7x7 = 343 > 255): the grouped GEMM instead.
+    EXPECT_EQ(variant(i++).isa(isa).channels(4, 4).groups(4).input(7, 7, 7).kernel(7).padding(3).test(),
+              ConvAlgorithm::grouped_im2col);
   });
 }
 
@@ -195,7 +206,7 @@ TEST(Conv, EveryOutputStageOnEveryAlgorithm) {
       EXPECT_EQ(ConvTester(base).isa(isa).channels(12, 18).groups(3).input(7, 6).kernel(3).stride(2).padding(1).test(),
                 ConvAlgorithm::grouped_im2col);
       EXPECT_EQ(ConvTester(base).isa(isa).channels(6, 6).groups(6).input(7, 6).kernel(3).padding(1).test(),
-                ConvAlgorithm::depthwise);  // the direct kernel, or grouped_im2col for f32 out / asymmetric weights
+                ConvAlgorithm::depthwise);  // the direct kernel, f32 out and asymmetric weights included
       for (auto [lo, hi] : {std::pair{-128, 127}, std::pair{-64, 63}, std::pair{127, 127}})  // incl. maddubs worst case
         ConvTester(base).isa(isa).channels(9, 10).input(5, 5).kernel(3).padding(1).weight_range(lo, hi).test();
       if (::testing::Test::HasFailure()) return;
@@ -455,6 +466,32 @@ TEST(ConvPackedWeights, GroupsHoldTapMajorChannelMinorKAndUnpackRoundTrips) {
           for (size_t t = 0; t < taps; ++t)
             ASSERT_EQ(kn[(t * Cg + c) * OCg + n], w[((g * OCg + n) * Cg + c) * taps + t]);
     }
+  });
+}
+
+TEST(Conv, ConvUsingRunsTheGivenAlgorithmAndRefusesOnesThatDoNotApply) {
+  ConvDesc d;
+  d.in_channels = d.groups = 5;
+  d.out_channels = 10;  // multiplier 2
+  d.input = {1, 6, 7};
+  d.kernel = {1, 3, 3};
+  d.padding = {0, 1, 1};
+  ConvWeightShape s = d.weight_shape();
+  std::vector<int8_t> w(s.elements());
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<int8_t>(i * 29 % 251);
+  std::vector<uint8_t> x(d.input_pixels() * 5);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<uint8_t>(i * 53 % 256);
+  for_each_isa([&](Isa isa) {
+    const PackedConvWeights p(s, w.data(), WeightQParams{{0.1}, {3}}, nullptr, isa);
+    std::vector<int32_t> dw(d.output_pixels() * 10), grouped(dw.size(), 1);
+    EXPECT_TRUE(conv_algorithm_applies(ConvAlgorithm::grouped_im2col, d));
+    conv_using(ConvAlgorithm::depthwise, d, x.data(), 7, p, dw.data(), OutputStage{}, Exec{isa});
+    conv_using(ConvAlgorithm::grouped_im2col, d, x.data(), 7, p, grouped.data(), OutputStage{}, Exec{isa});
+    EXPECT_EQ(dw, grouped);
+    expect_error([&] { conv_using(ConvAlgorithm::im2col, d, x.data(), 7, p, dw.data(), OutputStage{}, Exec{isa}); },
+                 "algorithm = im2col: does not apply");
+    expect_error([&] { conv_using(ConvAlgorithm::grouped_1x1, d, x.data(), 7, p, dw.data(), OutputStage{}, Exec{isa}); },
+                 "algorithm = grouped_1x1: does not apply");
   });
 }
 
