@@ -1,6 +1,6 @@
 // AVX-512BW GEMM microkernel, 6 x 64 (24 zmm accumulators): the AVX2 sequences at twice the width
-// (VPMADDUBSW + VPMADDWD, or VPMADDWD alone on the s16x2 layout with activations widened in the broadcast).
-// 32 registers: 24 accumulators + broadcast + 4 B vectors + product + ones (or the widening shuffle).
+// (VPMADDUBSW + VPMADDWD, or VPMADDWD alone on the s16x2 layout, whose activations the driver widened to int16).
+// 32 registers: 24 accumulators + broadcast + 4 B vectors + product + ones (maddubs).
 #include "jit/x86/gemm_microkernel.h"
 
 namespace qjit::x86 {
@@ -14,17 +14,12 @@ class GemmAvx512 final : public GemmMicrokernel<Xbyak::Zmm> {
   bool b_in_registers() const override { return true; }
   bool madd16() const { return d_.layout.dot == DotKind::madd16; }
   Xbyak::Zmm product() const { return Xbyak::Zmm(first_free()); }
-  Xbyak::Zmm constant() const { return Xbyak::Zmm(first_free() + 1); }
+  Xbyak::Zmm ones() const { return Xbyak::Zmm(first_free() + 1); }
 
   void prepare_dot() override {
-    mov(eax, madd16() ? 0x80018000u : 0x00010001u);  // widening shuffle, or int16 ones
-    vpbroadcastd(constant(), eax);
-  }
-
-  void broadcast_a(const Xbyak::Zmm& dst, const Xbyak::RegExp& src) override {
-    if (!madd16()) return GemmMicrokernel::broadcast_a(dst, src);
-    vpbroadcastw(dst, word[src]);
-    vpshufb(dst, dst, constant());
+    if (madd16()) return;
+    mov(eax, 0x00010001u);  // int16 ones
+    vpbroadcastd(ones(), eax);
   }
 
   void dot(const Xbyak::Zmm& acc, const Xbyak::Zmm& a, const Xbyak::Operand& b) override {
@@ -32,7 +27,7 @@ class GemmAvx512 final : public GemmMicrokernel<Xbyak::Zmm> {
       vpmaddwd(product(), a, b);
     } else {
       vpmaddubsw(product(), a, b);
-      vpmaddwd(product(), product(), constant());
+      vpmaddwd(product(), product(), ones());
     }
     vpaddd(acc, acc, product());
   }

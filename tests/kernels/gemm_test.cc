@@ -89,6 +89,23 @@ TEST(Gemm, LargeShapesMatchOnEveryPath) {
   });
 }
 
+TEST(Gemm, TallSkinnyCoversEveryNUpTo16AcrossRowBlocks) {
+  // M far above one block of rows (the driver widens A for s16x2 block by block, a few hundred KiB each, so
+  // M = 7777 spans several blocks at K = 36 and 100, with a partial last block and a partial last tile), every
+  // N of one or two narrow panels, K with and without remainders of the k group and of the 16-element widening.
+  for_each_isa([&](Isa isa) {
+    for (auto [lo, hi] : kWeightRanges)
+      for (size_t k : {3, 36, 100})
+        for (size_t n = 1; n <= 16; ++n) {
+          GemmTester().isa(isa).weight_range(lo, hi).m(7777).n(n).k(k).output(OutputKind::u8).a_zero_point(43)
+              .per_channel(true).bias(true).test();
+          GemmTester().isa(isa).weight_range(lo, hi).m(1001).n(n).k(k).output(OutputKind::s32).a_zero_point(200)
+              .b_zero_point(true).per_channel(true).test();
+          if (::testing::Test::HasFailure()) return;
+        }
+  });
+}
+
 TEST(Gemm, ExtremeInputsAreExactWhereVpmaddubswWouldSaturate) {
   // 255 x 127 in every pair: VPMADDUBSW would saturate at 32767; the packer must pick an exact layout.
   for_each_isa([&](Isa isa) {
