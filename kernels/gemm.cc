@@ -116,8 +116,10 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
   GemmKernelArgs proto;
   proto.panel_bytes = L.panel_bytes(K);
   proto.ldc = ldc * out_size;
-  // s16x2 reads A widened to int16 rows zero-padded to whole pairs (kernels/gemm_widen_a.h): no K tail there.
-  const bool widen_a = L.dot == DotKind::madd16;
+  // s16x2 with several panels reads A widened to int16 rows zero-padded to whole pairs (kernels/gemm_widen_a.h):
+  // every row then meets each panel with one load per k pair. With a single panel (tall-skinny, N <= nr) each
+  // row is read once, and the widening pass would cost more than widening in the kernel's broadcast saves.
+  const bool widen_a = L.dot == DotKind::madd16 && panels > 1;
   const size_t lda16 = detail::widened_row_elems(K);
   proto.lda = widen_a ? lda16 * sizeof(int16_t) : lda;
   proto.k_groups = widen_a ? (K + 1) / 2 : K / static_cast<size_t>(L.k_group);
@@ -131,6 +133,7 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
     d.layout = L;
     d.mr = static_cast<uint8_t>(rows);
     d.k_tail = widen_a ? 0 : static_cast<uint8_t>(K % static_cast<size_t>(L.k_group));
+    d.a_widened = widen_a;
     d.n_valid = full_n ? 0 : static_cast<uint8_t>(n_rem);
     d.out = out.kind;
     d.formula = out.formula;

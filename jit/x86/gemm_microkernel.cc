@@ -76,6 +76,7 @@ void GemmMicrokernel<Vmm>::generate() {
 
   add(rsp, kFrameBytes);
   postamble();
+  emit_data();
 
   if (!kZmm && d_.n_valid && output_kind_size(d_.out) == 4) {
     // 8 x -1 then 8 x 0: loading 8 dwords from (8 - valid) * 4 gives a vpmaskmovd mask of `valid` lanes.
@@ -100,12 +101,12 @@ void GemmMicrokernel<Vmm>::generate() {
 
 template <class Vmm>
 void GemmMicrokernel<Vmm>::k_group(int unroll_index) {
-  const int a_off = unroll_index * kAGroupBytes;
+  const int a_off = unroll_index * a_group_bytes();
   const int b_off = unroll_index * nv_ * kVecBytes;
   if (b_in_registers())
     for (int v = 0; v < nv_; ++v) vmovups(b_reg(v), ptr[reg_b + b_off + v * kVecBytes]);
   for (int m = 0; m < d_.mr; ++m) {
-    vpbroadcastd(a_reg(), dword[a_row(m, a_off)]);
+    broadcast_a(a_reg(), a_row(m, a_off));
     for (int v = 0; v < nv_; ++v) {
       if (b_in_registers())
         dot(acc(m, v), a_reg(), b_reg(v));
@@ -121,8 +122,8 @@ void GemmMicrokernel<Vmm>::k_loop() {
   // compete with the multiplies for dispatch slots when a tile has few rows; then single groups.
   constexpr int kUnroll = 4;
   auto advance = [&](int groups) {
-    add(reg_a0, groups * kAGroupBytes);
-    if (d_.mr > 3) add(reg_a3, groups * kAGroupBytes);
+    add(reg_a0, groups * a_group_bytes());
+    if (d_.mr > 3) add(reg_a3, groups * a_group_bytes());
     add(reg_b, groups * nv_ * kVecBytes);
   };
   Xbyak::Label l_unrolled, l_single, l_single_loop, l_done;
@@ -148,8 +149,8 @@ void GemmMicrokernel<Vmm>::k_loop() {
 template <class Vmm>
 void GemmMicrokernel<Vmm>::k_tail() {
   // The last K % k_group activations of each row, gathered byte by byte so that nothing past the row is read;
-  // the panel is zero-padded there, so the missing bytes (zero here) contribute nothing. Only u8x4 layouts have
-  // a tail: the driver pads widened s16x2 rows to whole pairs.
+  // the panel is zero-padded there, so the missing bytes (zero here) contribute nothing. On s16x2 the single
+  // byte left, zero-extended, is already the lane [a, 0] of int16 that VPMADDWD wants (widened A has no tail).
   if (b_in_registers())
     for (int v = 0; v < nv_; ++v) vmovups(b_reg(v), ptr[reg_b + v * kVecBytes]);
   const Xbyak::Xmm a_x(a_reg().getIdx());
