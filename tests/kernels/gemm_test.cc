@@ -119,7 +119,7 @@ TEST(Gemm, ExtremeInputsAreExactWhereVpmaddubswWouldSaturate) {
 }
 
 TEST(Gemm, PackerChoosesMaddubsOnlyForWeightsThatCannotSaturate) {
-  if (!cpu_has(Isa::avx2)) GTEST_SKIP() << "needs AVX2";
+  if (!isa_available(Isa::avx2)) GTEST_SKIP() << "needs AVX2";
   std::vector<int8_t> w(64 * 16, 64);  // pairs sum to 128: still exact
   EXPECT_EQ(PackedWeights(w.data(), WeightOrder::k_by_n, 64, 16, {}, nullptr, Isa::avx2).layout().dot, DotKind::maddubs);
   w[16 * 10 + 3] = 65;  // one pair (k = 10, 11) of column 3 sums to 129
@@ -191,7 +191,7 @@ TEST(Gemm, BadArgumentsThrowErrorsNamingTheArgument) {
   const float zero = 0.0f;
   expect_error([&] { gemm(a.data(), 8, 0, 3, w, c.data(), 4, requantize_stage(OutputKind::u8, RequantFormula::onednn, &zero, false, 0), Exec{Isa::scalar}); },
                "out.multiplier[0] = 0");
-  if (cpu_has(Isa::avx2))
+  if (isa_available(Isa::avx2))
     expect_error([&] { gemm(a.data(), 8, 0, 3, w, c.data(), 4, s32, Exec{Isa::avx2}); }, "packed for (scalar)");
   expect_error([&] { PackedWeights(b.data(), WeightOrder::k_by_n, 0, 4, {}); }, "K = 0");
   expect_error([&] { PackedWeights(b.data(), WeightOrder::k_by_n, 8, 4, WeightQParams{{0.1, 0.2}, {0}}); }, "scales.size() = 2");
