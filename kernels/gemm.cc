@@ -11,6 +11,7 @@
 #include "base/verbose.h"
 #include "jit/code_cache.h"
 #include "jit/gemm_desc.h"
+#include "kernels/gemm_widen_a.h"
 #include "kernels/reference/gemm_ref.h"
 #include "kernels/reference/quantize_ref.h"
 
@@ -41,6 +42,11 @@ struct CallBuffers {
 };
 CallBuffers& call_buffers() {
   thread_local CallBuffers b;
+  return b;
+}
+// The widened block of A (s16x2 layout), per thread: every thread widens the rows it multiplies.
+std::vector<int16_t>& widened_a_buffer() {
+  thread_local std::vector<int16_t> b;
   return b;
 }
 
@@ -108,10 +114,15 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
   }
 
   GemmKernelArgs proto;
-  proto.lda = lda;
   proto.panel_bytes = L.panel_bytes(K);
   proto.ldc = ldc * out_size;
-  proto.k_groups = K / static_cast<size_t>(L.k_group);
+  // s16x2 with several panels reads A widened to int16 rows zero-padded to whole pairs (kernels/gemm_widen_a.h):
+  // every row then meets each panel with one load per k pair. With a single panel (tall-skinny, N <= nr) each
+  // row is read once, and the widening pass would cost more than widening in the kernel's broadcast saves.
+  const bool widen_a = L.dot == DotKind::madd16 && panels > 1;
+  const size_t lda16 = detail::widened_row_elems(K);
+  proto.lda = widen_a ? lda16 * sizeof(int16_t) : lda;
+  proto.k_groups = widen_a ? (K + 1) / 2 : K / static_cast<size_t>(L.k_group);
   fill_epilogue_constants(proto, out);
 
   // The (at most four) kernels this call needs: full tile, last rows, last panel, both.
@@ -121,7 +132,8 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
     GemmUkernelDesc d;
     d.layout = L;
     d.mr = static_cast<uint8_t>(rows);
-    d.k_tail = static_cast<uint8_t>(K % static_cast<size_t>(L.k_group));
+    d.k_tail = widen_a ? 0 : static_cast<uint8_t>(K % static_cast<size_t>(L.k_group));
+    d.a_widened = widen_a;
     d.n_valid = full_n ? 0 : static_cast<uint8_t>(n_rem);
     d.out = out.kind;
     d.formula = out.formula;
@@ -151,8 +163,10 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
                          ? static_cast<const void*>(out.bias_f)
                          : static_cast<const void*>(out.bias_i);
   const size_t m_tiles = (M + mr - 1) / mr;
-  // Blocking: a block of rows of A stays in L2 while every panel of B streams past it.
-  const size_t mc_tiles = std::max<size_t>(1, (256 * 1024) / std::max<size_t>(1, K * mr));
+  // Blocking: a block of rows of A (as the kernel reads it: u8, or widened to int16) stays in L2 (512 KiB per
+  // core on the Zen 3 measured, 1-2 MiB on later x86) while every panel of B streams past it.
+  const size_t a_row_bytes = widen_a ? lda16 * sizeof(int16_t) : K;
+  const size_t mc_tiles = std::max<size_t>(1, (256 * 1024) / std::max<size_t>(1, a_row_bytes * mr));
 
   // One call covers a run of panels times a run of tiles (whole ones, or the last partial one of each); inside,
   // the kernel walks panel by panel and, in each, tile by tile. Runs of panels are only used when the block is
@@ -166,6 +180,17 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
     alignas(64) float mult_pad[64], bias_pad[64], post_pad[64];
     for (size_t ib = i0; ib < i1; ib += mc_tiles) {
       const size_t ie = std::min(i1, ib + mc_tiles);
+      // The kernel's A for this block: the caller's rows, or their int16 copy (row ib * mr at its start).
+      const uint8_t* a_block = a + ib * mr * lda;
+      size_t a_block_ld = lda;
+      if (widen_a) {
+        const size_t rows = std::min(M, ie * mr) - ib * mr;
+        std::vector<int16_t>& wide = widened_a_buffer();
+        if (wide.size() < rows * lda16) wide.resize(rows * lda16);
+        detail::widen_a_rows_avx2(a_block, lda, rows, K, wide.data());
+        a_block = reinterpret_cast<const uint8_t*>(wide.data());
+        a_block_ld = lda16 * sizeof(int16_t);
+      }
       for (size_t j = j0; j < j1;) {
         const size_t n0 = j * nr;
         const bool partial_n = j >= full_panels;
@@ -193,7 +218,7 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
         for (size_t i = ib; i < ie;) {
           const size_t m0 = i * mr, rows = std::min(mr, M - m0);
           const size_t tiles = rows < mr ? 1 : std::min(ie - i, (M - m0) / mr);
-          args.a = a + m0 * lda;
+          args.a = a_block + (m0 - ib * mr) * a_block_ld;
           args.c = static_cast<char*>(c) + (m0 * ldc + n0) * out_size;
           args.row_sums = has_bzp ? buf.row_sums.data() + m0 : nullptr;
           args.row_scale = out.row_scale ? out.row_scale + m0 : nullptr;

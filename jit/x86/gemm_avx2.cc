@@ -3,8 +3,10 @@
 //                 |b0 + b1| <= 128), VPMADDWD with ones (pairs -> int32), VPADDD. 16 registers: 12 accumulators +
 //                 broadcast + product + ones, so B is read from memory by each row's multiply (2 multiplies per
 //                 load keep the load ports below their limit).
-//   s16x2-madd, 6 x 16: VPMADDWD on int16 pairs (exact for all inputs), VPADDD; the activations are widened
-//                 in the broadcast (VPBROADCASTW + VPSHUFB), weights are int16 in the panel. One multiply per
+//   s16x2-madd, 6 x 16: VPMADDWD on int16 pairs (exact for all inputs), VPADDD; weights are int16 in the
+//                 panel. Activations: when each row meets several panels, the driver widened them to int16 rows
+//                 (a k pair is one VPBROADCASTD load, no vector-pipe op); else they are widened in the
+//                 broadcast (VPBROADCASTW + VPSHUFB), cheaper than a widening pass for a single use. One multiply per
 //                 B load would saturate the load ports, so B stays in registers: 12 accumulators + broadcast +
 //                 2 B vectors + product, and the shuffle's mask is a memory operand.
 #include "jit/x86/gemm_microkernel.h"
@@ -32,13 +34,13 @@ class GemmAvx2 final : public GemmMicrokernel<Xbyak::Ymm> {
   }
 
   void broadcast_a(const Xbyak::Ymm& dst, const Xbyak::RegExp& src) override {
-    if (!madd16()) return GemmMicrokernel::broadcast_a(dst, src);
+    if (!widen_in_broadcast()) return GemmMicrokernel::broadcast_a(dst, src);
     vpbroadcastw(dst, word[src]);
     vpshufb(dst, dst, ptr[rip + l_widen_]);
   }
 
   void emit_data() override {
-    if (!madd16()) return;
+    if (!widen_in_broadcast()) return;
     // [a0 a1] -> [a0 0 a1 0] in each dword: shuffle indices 0, -, 1, -.
     align(32);
     L(l_widen_);

@@ -1,5 +1,6 @@
 // AVX-512BW GEMM microkernel, 6 x 64 (24 zmm accumulators): the AVX2 sequences at twice the width
-// (VPMADDUBSW + VPMADDWD, or VPMADDWD alone on the s16x2 layout with activations widened in the broadcast).
+// (VPMADDUBSW + VPMADDWD, or VPMADDWD alone on the s16x2 layout, with activations widened by the driver or in
+// the broadcast).
 // 32 registers: 24 accumulators + broadcast + 4 B vectors + product + ones (or the widening shuffle).
 #include "jit/x86/gemm_microkernel.h"
 
@@ -17,12 +18,13 @@ class GemmAvx512 final : public GemmMicrokernel<Xbyak::Zmm> {
   Xbyak::Zmm constant() const { return Xbyak::Zmm(first_free() + 1); }
 
   void prepare_dot() override {
+    if (madd16() && !widen_in_broadcast()) return;
     mov(eax, madd16() ? 0x80018000u : 0x00010001u);  // widening shuffle, or int16 ones
     vpbroadcastd(constant(), eax);
   }
 
   void broadcast_a(const Xbyak::Zmm& dst, const Xbyak::RegExp& src) override {
-    if (!madd16()) return GemmMicrokernel::broadcast_a(dst, src);
+    if (!widen_in_broadcast()) return GemmMicrokernel::broadcast_a(dst, src);
     vpbroadcastw(dst, word[src]);
     vpshufb(dst, dst, constant());
   }

@@ -150,7 +150,7 @@ template <class Vmm>
 void GemmMicrokernel<Vmm>::k_tail() {
   // The last K % k_group activations of each row, gathered byte by byte so that nothing past the row is read;
   // the panel is zero-padded there, so the missing bytes (zero here) contribute nothing. On s16x2 the single
-  // byte left, zero-extended, is already the lane [a, 0] of int16 that VPMADDWD wants.
+  // byte left, zero-extended, is already the lane [a, 0] of int16 that VPMADDWD wants (widened A has no tail).
   if (b_in_registers())
     for (int v = 0; v < nv_; ++v) vmovups(b_reg(v), ptr[reg_b + v * kVecBytes]);
   const Xbyak::Xmm a_x(a_reg().getIdx());

@@ -4,9 +4,11 @@
 //   acc[m][v] = 0                                   mr x nv accumulators (v: vectors across the panel)
 //   for each k group:                               4 k (u8x4) or 2 k (s16x2)
 //     [load the nv B vectors]                       when the register file has room for them
-//     for m: a = broadcast(A[m][k group])           4 bytes per 32-bit lane, or 2 bytes widened to 2 x int16
+//     for m: a = broadcast(A[m][k group])           4 bytes per 32-bit lane: 4 x u8, or on s16x2 2 x int16 (A
+//                                                   widened by the driver, desc a_widened) or 2 u8 widened here
 //            for v: acc[m][v] += dot(a, B[v])       VPDPBUSD, or VPMADDUBSW+VPMADDWD, or VPMADDWD
-//   K % k_group tail: the last activation bytes gathered with scalar loads (never reading past a row of A)
+//   K % k_group tail (none on widened A: its rows are zero-padded to whole pairs): the last activation bytes
+//   gathered with scalar loads (never reading past a row of A)
 //   epilogue per row: + col_offset (activation zero point) [- row_sum * b_zp], then the output stage, stored
 //   with exact-size stores in a last, partial panel (never writing past the N columns of C)
 //
@@ -42,13 +44,15 @@ class GemmMicrokernel : public JitGenerator {
   virtual bool b_in_registers() const = 0;
   // Called before each tile's K loop (constants for the dot product, e.g. a vector of int16 ones).
   virtual void prepare_dot() {}
-  // dst = the activations of one k group of one row, spread for dot(): by default the 4 bytes at src broadcast
-  // to every 32-bit lane.
+  // dst = the activations of one k group of one row, spread for dot(): by default the 4 bytes at src (4 x u8,
+  // or 2 x int16 of widened A) broadcast to every 32-bit lane.
   virtual void broadcast_a(const Vmm& dst, const Xbyak::RegExp& src) { vpbroadcastd(dst, dword[src]); }
   // Called after the code: constant tables of the ISA family (referenced rip-relative).
   virtual void emit_data() {}
-  // Bytes of A per k group: 4 (u8x4), or 2 on s16x2, where broadcast_a widens 2 bytes to 2 x int16.
-  int a_group_bytes() const { return d_.layout.dot == DotKind::madd16 ? 2 : 4; }
+  // s16x2 on u8 rows of A: broadcast_a widens each pair of bytes to 2 x int16.
+  bool widen_in_broadcast() const { return d_.layout.dot == DotKind::madd16 && !d_.a_widened; }
+  // Bytes of A per k group: 4 (u8x4, or s16x2 on widened A), or 2 when broadcast_a widens them.
+  int a_group_bytes() const { return widen_in_broadcast() ? 2 : 4; }
 
   Vmm acc(int m, int v) const { return Vmm(m * nv_ + v); }
   Vmm a_reg() const { return Vmm(d_.layout.mr * nv_); }

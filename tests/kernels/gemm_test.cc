@@ -81,11 +81,30 @@ TEST(Gemm, PaddedStridesLeaveTheGapsUntouched) {
 TEST(Gemm, LargeShapesMatchOnEveryPath) {
   set_num_threads(2);
   for_each_isa([&](Isa isa) {
-    const size_t shapes[][3] = {{256, 384, 512}, {1, 1024, 256}, {4, 200, 1000}, {2000, 16, 36}, {37, 129, 1001}};
+    // {3001, 40, 100}: s16x2 widens A block by block (1170 rows at K = 100): 3 blocks, the last partial, and a
+    // last tile of 1 row; K = 100 leaves a tail of 4 elements in the 16-element widening.
+    const size_t shapes[][3] = {{256, 384, 512}, {1, 1024, 256}, {4, 200, 1000}, {2000, 16, 36}, {37, 129, 1001},
+                                {3001, 40, 100}};
     for (const auto& s : shapes) {
       GemmTester().isa(isa).m(s[0]).n(s[1]).k(s[2]).output(OutputKind::u8).a_zero_point(43).per_channel(true).bias(true).test();
       GemmTester().isa(isa).m(s[0]).n(s[1]).k(s[2]).output(OutputKind::s32).a_zero_point(5).weight_range(-64, 63).test();
     }
+  });
+}
+
+TEST(Gemm, TallSkinnyCoversEveryNUpTo16WithHugeM) {
+  // Tall-skinny: M far above one block of rows (M = 7777 spans several blocks at K = 36 and 100, with a partial
+  // last block and a partial last tile), every N of a single narrow panel, K with and without a k-group tail.
+  for_each_isa([&](Isa isa) {
+    for (auto [lo, hi] : kWeightRanges)
+      for (size_t k : {3, 36, 100})
+        for (size_t n = 1; n <= 16; ++n) {
+          GemmTester().isa(isa).weight_range(lo, hi).m(7777).n(n).k(k).output(OutputKind::u8).a_zero_point(43)
+              .per_channel(true).bias(true).test();
+          GemmTester().isa(isa).weight_range(lo, hi).m(1001).n(n).k(k).output(OutputKind::s32).a_zero_point(200)
+              .b_zero_point(true).per_channel(true).test();
+          if (::testing::Test::HasFailure()) return;
+        }
   });
 }
 
