@@ -1,5 +1,5 @@
 // Groupwise convolution with few channels per group: qjit's direct groupwise kernel (kernels/groupwise.h, what
-// conv() runs for these shapes) against qjit's grouped_im2col path (what conv() ran for them before: per block of
+// conv() runs for these shapes) against qjit's grouped_im2col path (conv_using; what conv() ran for them before: per block of
 // output pixels and group, an im2col of C/G channels x taps and a GEMM with N = OC/G columns), in GOPS
 // (2 * output pixels * OC * K per call), batch 1, NHWC, u8 out requantized per channel, one thread.
 //
@@ -17,9 +17,6 @@
 
 #include "jit/cpu.h"
 #include "kernels/conv.h"
-#include "kernels/conv_common.h"
-#include "kernels/conv_im2col.h"
-#include "kernels/gemm.h"
 #include "kernels/groupwise.h"
 
 namespace {
@@ -87,21 +84,6 @@ struct Problem {
 
 constexpr int32_t kXZeroPoint = 43;
 
-// conv()'s grouped_im2col branch, called directly: conv() itself now sends these shapes to the groupwise kernel.
-void grouped_im2col(const Problem& p, const Exec& exec) {
-  const ConvDesc& d = p.d;
-  const size_t M = d.output_pixels(), OC = static_cast<size_t>(d.out_channels), G = static_cast<size_t>(d.groups);
-  const size_t K = d.weight_shape().K(), mr = static_cast<size_t>(p.w.group(0).layout().mr);
-  const OutputStage stage = conv_common::padded_stage(p.out, OC, p.w);
-  const Im2col im2col(d);
-  const conv_common::BlockedGemm plan{M, OC, G, d.group_out(), K, 1, mr, true};
-  const auto rows = [&](size_t g, size_t p0, size_t n, uint8_t* buf) -> std::pair<const uint8_t*, size_t> {
-    im2col.rows(p.x.data(), static_cast<uint8_t>(kXZeroPoint), g, p0, n, buf);
-    return {buf, K};
-  };
-  conv_common::run_blocked_gemm(plan, p.w, kXZeroPoint, rows, const_cast<uint8_t*>(p.y.data()), stage, exec, 1);
-}
-
 void run(benchmark::State& state, const Layer& l, bool groupwise) {
   Problem p(l);
   const Exec exec{max_isa(), nullptr, 1};
@@ -113,7 +95,7 @@ void run(benchmark::State& state, const Layer& l, bool groupwise) {
     if (groupwise)
       conv(p.d, p.x.data(), kXZeroPoint, p.w, p.y.data(), p.out, exec);
     else
-      grouped_im2col(p, exec);
+      conv_using(ConvAlgorithm::grouped_im2col, p.d, p.x.data(), kXZeroPoint, p.w, p.y.data(), p.out, exec);
     benchmark::DoNotOptimize(p.y.data());
     benchmark::ClobberMemory();
   }
