@@ -53,20 +53,24 @@
 #include <dnnl.hpp>
 
 #include "base/threadpool.h"
+#include "bench/bench_support.h"
 #include "jit/cpu.h"
 #include "kernels/gemm.h"
 #include "kernels/gemm_output.h"
 #include "kernels/reference/gemm_ref.h"
 #include "packing/packed_weights.h"
 
-#ifndef QJIT_BENCH_DATA_DIR
-#define QJIT_BENCH_DATA_DIR "bench/data"
-#endif
-
 namespace {
 
 using qjit::Exec;
 using qjit::Isa;
+using qjit_bench::alloc;
+using qjit_bench::Buffer;
+using qjit_bench::Collector;
+using qjit_bench::fmt;
+using qjit_bench::geomean;
+using qjit_bench::onednn_engine;
+using qjit_bench::run_for;
 
 constexpr int32_t kAZeroPoint = 43;
 constexpr int32_t kCZeroPoint = 5;
@@ -82,10 +86,7 @@ struct Shape {
   bool operator==(const Shape& o) const { return M == o.M && N == o.N && K == o.K; }
 };
 
-std::string shapes_path() {
-  const char* env = std::getenv("QJIT_BENCH_SHAPES");
-  return env && *env ? env : QJIT_BENCH_DATA_DIR "/gemm_shapes.txt";
-}
+std::string shapes_path() { return qjit_bench::data_file("QJIT_BENCH_SHAPES", "gemm_shapes.txt"); }
 
 std::vector<Shape> load_shapes(const std::string& path) {
   std::ifstream in(path);
@@ -114,36 +115,11 @@ std::vector<Shape> load_shapes(const std::string& path) {
 // ---------------------------------------------------------------------------------------------------------------
 // Buffers and data of one shape
 
-template <class T>
-struct FreeDeleter {
-  void operator()(T* p) const { std::free(p); }
-};
-template <class T>
-using Buffer = std::unique_ptr<T[], FreeDeleter<T>>;
-
-// 64-byte aligned and touched, so that no side pays for split cache lines or page faults the other avoids.
-template <class T>
-Buffer<T> alloc(size_t n) {
-  const size_t bytes = (n * sizeof(T) + 63) / 64 * 64;
-  Buffer<T> b(static_cast<T*>(std::aligned_alloc(64, bytes)));
-  if (!b) {
-    std::fprintf(stderr, "bench_gemm: out of memory (%zu bytes)\n", bytes);
-    std::exit(1);
-  }
-  std::memset(b.get(), 0, bytes);
-  return b;
-}
-
 // Both pools at the same size, so that every line of one thread count runs on the same number of cores.
 void set_threads(int threads) {
   qjit::set_num_threads(threads);
   omp_set_num_threads(threads);
   openblas_set_num_threads(threads);
-}
-
-dnnl::engine& engine() {
-  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
-  return e;
 }
 
 struct ShapeData {
@@ -217,18 +193,18 @@ class OnednnMatmul {
     attr.set_zero_points(DNNL_ARG_SRC, 0, {kAZeroPoint});
     attr.set_zero_points(DNNL_ARG_DST, 0, {kCZeroPoint});
     const dnnl::matmul::desc desc(a_md, w_any_md, bias_md, c_md);
-    const dnnl::matmul::primitive_desc pd(desc, attr, engine());
+    const dnnl::matmul::primitive_desc pd(desc, attr, onednn_engine());
     // The weights format oneDNN chose: its AVX2 int8 gemm keeps them plain and packs them inside every call.
     impl_ = std::string(pd.impl_info_str()) + (pd.weights_desc() == w_user_md ? " (weights plain)" : " (weights reordered)");
-    stream_ = dnnl::stream(engine());
-    dnnl::memory w_user(w_user_md, engine(), const_cast<int8_t*>(w.data()));
-    dnnl::memory w_packed(pd.weights_desc(), engine());
+    stream_ = dnnl::stream(onednn_engine());
+    dnnl::memory w_user(w_user_md, onednn_engine(), const_cast<int8_t*>(w.data()));
+    dnnl::memory w_packed(pd.weights_desc(), onednn_engine());
     dnnl::reorder(w_user, w_packed).execute(stream_, w_user, w_packed);
     stream_.wait();
-    args_ = {{DNNL_ARG_SRC, dnnl::memory(a_md, engine(), d.a.get())},
+    args_ = {{DNNL_ARG_SRC, dnnl::memory(a_md, onednn_engine(), d.a.get())},
              {DNNL_ARG_WEIGHTS, w_packed},
-             {DNNL_ARG_BIAS, dnnl::memory(bias_md, engine(), d.bias.data())},
-             {DNNL_ARG_DST, dnnl::memory(c_md, engine(), d.c.get())}};
+             {DNNL_ARG_BIAS, dnnl::memory(bias_md, onednn_engine(), d.bias.data())},
+             {DNNL_ARG_DST, dnnl::memory(c_md, onednn_engine(), d.c.get())}};
     prim_ = dnnl::matmul(pd);
   }
   void operator()() {
@@ -314,13 +290,6 @@ void flush_caches() {
   for (size_t i = 0; i < kFlushBytes; i += 64) p[i] = static_cast<uint8_t>(p[i] + 1);
   benchmark::DoNotOptimize(p);
   benchmark::ClobberMemory();
-}
-
-// Calls `call` for at least `ms` milliseconds (and 3 times).
-template <class F>
-void run_for(int ms, F&& call) {
-  const auto t0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < 3 || std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(ms); ++i) call();
 }
 
 // Before the timed loop: the first time a benchmark runs (Google Benchmark calls the function again for each trial
@@ -541,69 +510,6 @@ void register_all(const std::vector<Shape>& shapes) {
 // ---------------------------------------------------------------------------------------------------------------
 // Summary: a console reporter that also keeps every result, then prints tables after the run.
 
-struct Result {
-  std::vector<double> gops, seconds;  // per repetition
-  double median_gops = 0, median_seconds = 0;  // from the "median" aggregate when only aggregates were shown
-};
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-class Collector : public benchmark::ConsoleReporter {
- public:
-  explicit Collector(OutputOptions o) : ConsoleReporter(o) {}
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& r : runs) {
-      if (r.error_occurred) continue;
-      Result& res = results_[r.run_name.function_name];
-      auto it = r.counters.find("GOPS");
-      if (it == r.counters.end()) it = r.counters.find("GHz");
-      const double gops = it == r.counters.end() ? 0 : it->second.value / 1e9;
-      // The time the benchmark's rates use: real time where it asked for it, else the CPU time of this thread.
-      const double total = r.run_name.time_type == "real_time" ? r.real_accumulated_time : r.cpu_accumulated_time;
-      const double secs = r.iterations ? total / static_cast<double>(r.iterations) : 0;
-      if (r.run_type == Run::RT_Iteration) {
-        res.gops.push_back(gops);
-        res.seconds.push_back(secs);
-      } else if (r.aggregate_name == "median") {
-        res.median_gops = gops, res.median_seconds = secs;
-      }
-    }
-    ConsoleReporter::ReportRuns(runs);
-  }
-  // Median over repetitions; 0 when the benchmark did not run.
-  double gops(const std::string& name) const {
-    const auto it = results_.find(name);
-    if (it == results_.end()) return 0;
-    return it->second.gops.empty() ? it->second.median_gops : median(it->second.gops);
-  }
-  double seconds(const std::string& name) const {
-    const auto it = results_.find(name);
-    if (it == results_.end()) return 0;
-    return it->second.seconds.empty() ? it->second.median_seconds : median(it->second.seconds);
-  }
-
- private:
-  std::map<std::string, Result> results_;
-};
-
-std::string fmt(const char* f, double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, x);
-  return buf;
-}
-
-double geomean(const std::vector<double>& v) {
-  if (v.empty()) return 0;
-  double s = 0;
-  for (double x : v) s += std::log(x);
-  return std::exp(s / static_cast<double>(v.size()));
-}
-
 void print_summary(const Collector& c, const std::vector<Shape>& shapes) {
   const double peak = c.gops(peak_name(PeakSeq::avx2_maddubs));
   const double peak16 = c.gops(peak_name(PeakSeq::avx2_madd16));
@@ -688,9 +594,7 @@ int main(int argc, char** argv) {
   const std::vector<Shape> shapes = load_shapes(path);
   benchmark::AddCustomContext("qjit_cpu", qjit::cpu_summary());
   benchmark::AddCustomContext("shapes", path);
-  const dnnl_version_t* v = dnnl_version();
-  benchmark::AddCustomContext("onednn", std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
-                                            std::to_string(v->patch) + " (OpenMP)");
+  benchmark::AddCustomContext("onednn", qjit_bench::onednn_version());
   benchmark::AddCustomContext("openblas", openblas_get_config());
   register_all(shapes);
   Collector reporter(isatty(STDOUT_FILENO) ? benchmark::ConsoleReporter::OO_Color

@@ -110,6 +110,23 @@ TEST(Conv, ChannelCountsFrom1To67) {
   });
 }
 
+// im2col copies each tap's run of C/G channels with a fixed-size move for the usual widths (1, 2, 4, 8, 16) and
+// memcpy otherwise: every width up to 17 and 32, on interior and border pixels, with and without dilation.
+TEST(Conv, GroupedIm2colCopiesEveryGroupWidth) {
+  for_each_isa([&](Isa isa) {
+    size_t i = 0;
+    for (int64_t cg : {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 32})
+      for (int64_t dilation : {1, 2}) {
+        const int64_t g = 3;
+        const size_t v = i++;
+        const auto algo = variant(v).isa(isa).batch(1 + v % 2).channels(cg * g, 2 * g).groups(g).input(8, 9)
+                              .kernel(3).stride(1 + (v / 2) % 2).padding(1).dilation(dilation).test();
+        EXPECT_EQ(algo, ConvAlgorithm::grouped_im2col) << "C/G = " << cg;
+        if (::testing::Test::HasFailure()) return;
+      }
+  });
+}
+
 TEST(Conv, GroupsDepthwiseAndChannelMultiplier) {
   struct G { int64_t c, oc, g; };
   const G groups[] = {{4, 6, 2}, {8, 12, 2}, {8, 8, 4}, {12, 20, 4}, {6, 6, 3},  // groupwise
