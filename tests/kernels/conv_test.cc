@@ -33,22 +33,24 @@ using testing::FencedArray;
 using testing::for_each_isa;
 
 // Output stages (with zero points and weight layouts) the sweeps rotate through.
-std::vector<ConvTester> output_variants() {
-  std::vector<ConvTester> v;
-  v.push_back(ConvTester().output(OutputKind::s32).x_zero_point(0));
-  v.push_back(ConvTester().output(OutputKind::s32).x_zero_point(131).w_zero_point(true).per_channel(true));
-  v.push_back(ConvTester().output(OutputKind::u8).x_zero_point(43).weight_range(-64, 63));
-  v.push_back(ConvTester().output(OutputKind::u8).x_zero_point(43).per_channel(true).bias(true).relu(true));
-  v.push_back(ConvTester().output(OutputKind::s8).formula(RequantFormula::qnnpack).x_zero_point(7).per_channel(true).bias(true));
-  v.push_back(ConvTester().output(OutputKind::u8).formula(RequantFormula::qnnpack).x_zero_point(255).w_zero_point(true).weight_range(-64, 63));
-  v.push_back(ConvTester().output(OutputKind::f32).x_zero_point(99).per_channel(true).bias(true).row_scale(true));
-  v.push_back(ConvTester().output(OutputKind::f32).x_zero_point(0).weight_range(-64, 63));
+template <class T = ConvTester>
+std::vector<T> output_variants() {
+  std::vector<T> v;
+  v.push_back(T().output(OutputKind::s32).x_zero_point(0));
+  v.push_back(T().output(OutputKind::s32).x_zero_point(131).w_zero_point(true).per_channel(true));
+  v.push_back(T().output(OutputKind::u8).x_zero_point(43).weight_range(-64, 63));
+  v.push_back(T().output(OutputKind::u8).x_zero_point(43).per_channel(true).bias(true).relu(true));
+  v.push_back(T().output(OutputKind::s8).formula(RequantFormula::qnnpack).x_zero_point(7).per_channel(true).bias(true));
+  v.push_back(T().output(OutputKind::u8).formula(RequantFormula::qnnpack).x_zero_point(255).w_zero_point(true).weight_range(-64, 63));
+  v.push_back(T().output(OutputKind::f32).x_zero_point(99).per_channel(true).bias(true).row_scale(true));
+  v.push_back(T().output(OutputKind::f32).x_zero_point(0).weight_range(-64, 63));
   return v;
 }
 
-// The i-th output variant (rotating).
-ConvTester variant(size_t i) {
-  static const std::vector<ConvTester> v = output_variants();
+// The i-th output variant (rotating), for a tester of type T.
+template <class T = ConvTester>
+T variant(size_t i) {
+  static const std::vector<T> v = output_variants<T>();
   return v[i % v.size()];
 }
 
@@ -113,15 +115,17 @@ TEST(Conv, ChannelCountsFrom1To67) {
 // im2col copies each tap's run of C/G channels with a fixed-size move for the usual widths (1, 2, 4, 8, 16) and
 // memcpy otherwise: every width up to 17 and 32, on interior and border pixels, with and without dilation.
 TEST(Conv, GroupedIm2colCopiesEveryGroupWidth) {
+  // Forced through conv_using: conv() itself sends C/G = 1 to the depthwise and C/G = 2 (OC/G = 2) to the groupwise
+  // kernel.
+  using Tester = testing::BasicConvTester<testing::ConvUsingOp<ConvAlgorithm::grouped_im2col>>;
   for_each_isa([&](Isa isa) {
     size_t i = 0;
     for (int64_t cg : {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 32})
       for (int64_t dilation : {1, 2}) {
         const int64_t g = 3;
         const size_t v = i++;
-        const auto algo = variant(v).isa(isa).batch(1 + v % 2).channels(cg * g, 2 * g).groups(g).input(8, 9)
-                              .kernel(3).stride(1 + (v / 2) % 2).padding(1).dilation(dilation).test();
-        EXPECT_EQ(algo, ConvAlgorithm::grouped_im2col) << "C/G = " << cg;
+        variant<Tester>(v).isa(isa).batch(1 + v % 2).channels(cg * g, 2 * g).groups(g).input(8, 9).kernel(3)
+            .stride(1 + (v / 2) % 2).padding(1).dilation(dilation).test();
         if (::testing::Test::HasFailure()) return;
       }
   });

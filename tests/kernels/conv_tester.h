@@ -163,4 +163,15 @@ struct ConvOp {
 
 using ConvTester = BasicConvTester<ConvOp>;
 
+// qjit::conv_using with one algorithm forced, against the same reference: covers a path conv() would not choose
+// for the shape (e.g. grouped_im2col for a depthwise or groupwise layer).
+template <ConvAlgorithm A>
+struct ConvUsingOp : ConvOp {
+  static Algorithm algorithm(const Desc&) { return A; }
+  static void run(const Desc& d, const uint8_t* x, int32_t x_zp, const Packed& w, void* y, const OutputStage& s,
+                  const Exec& e) {
+    conv_using(A, d, x, x_zp, w, y, s, e);
+  }
+};
+
 }  // namespace qjit::testing
