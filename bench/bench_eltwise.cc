@@ -28,6 +28,7 @@
 #include <dnnl.hpp>
 
 #include "base/threadpool.h"
+#include "bench/bench_support.h"
 #include "jit/cpu.h"
 #include "kernels/convert_f16.h"
 #include "kernels/minmax.h"
@@ -50,19 +51,8 @@ constexpr int32_t kZeroPoint = 43;
 constexpr float kRequantMult = 0.004f;
 constexpr int32_t kOutZeroPoint = 5;
 
-template <class T>
-struct FreeDeleter {
-  void operator()(T* p) const { std::free(p); }
-};
-template <class T>
-using Buffer = std::unique_ptr<T[], FreeDeleter<T>>;
-
-// 64-byte aligned so that neither side pays for split cache lines the other avoids.
-template <class T>
-Buffer<T> alloc(size_t n) {
-  const size_t bytes = (n * sizeof(T) + 63) / 64 * 64;
-  return Buffer<T>(static_cast<T*>(std::aligned_alloc(64, bytes)));
-}
+using qjit_bench::alloc;
+using qjit_bench::Buffer;
 
 // Inputs and outputs of every op at one size, built once and shared by all benchmarks of that size so that qjit and
 // oneDNN read the same data at the same addresses.

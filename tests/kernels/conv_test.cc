@@ -35,16 +35,7 @@ using testing::for_each_isa;
 // Output stages (with zero points and weight layouts) the sweeps rotate through.
 template <class T = ConvTester>
 std::vector<T> output_variants() {
-  std::vector<T> v;
-  v.push_back(T().output(OutputKind::s32).x_zero_point(0));
-  v.push_back(T().output(OutputKind::s32).x_zero_point(131).w_zero_point(true).per_channel(true));
-  v.push_back(T().output(OutputKind::u8).x_zero_point(43).weight_range(-64, 63));
-  v.push_back(T().output(OutputKind::u8).x_zero_point(43).per_channel(true).bias(true).relu(true));
-  v.push_back(T().output(OutputKind::s8).formula(RequantFormula::qnnpack).x_zero_point(7).per_channel(true).bias(true));
-  v.push_back(T().output(OutputKind::u8).formula(RequantFormula::qnnpack).x_zero_point(255).w_zero_point(true).weight_range(-64, 63));
-  v.push_back(T().output(OutputKind::f32).x_zero_point(99).per_channel(true).bias(true).row_scale(true));
-  v.push_back(T().output(OutputKind::f32).x_zero_point(0).weight_range(-64, 63));
-  return v;
+  return testing::output_stage_variants<T>();
 }
 
 // The i-th output variant (rotating), for a tester of type T.

@@ -169,4 +169,21 @@ inline bool expect_outputs_equal(const GuardedBuffer<unsigned char>& got, const 
   return true;
 }
 
+// The output stages (with zero points and weight layouts) that the convolution-shaped sweeps rotate through: s32,
+// u8 / s8 with both requantization formulas, f32 with row scales; per tensor and per channel, weight zero points,
+// bias and ReLU, full-range and 7-bit weights. T is a tester with QuantKernelOptions' setters.
+template <class T>
+std::vector<T> output_stage_variants() {
+  std::vector<T> v;
+  v.push_back(T().output(OutputKind::s32).x_zero_point(0));
+  v.push_back(T().output(OutputKind::s32).x_zero_point(131).w_zero_point(true).per_channel(true));
+  v.push_back(T().output(OutputKind::u8).x_zero_point(43).weight_range(-64, 63));
+  v.push_back(T().output(OutputKind::u8).x_zero_point(43).per_channel(true).bias(true).relu(true));
+  v.push_back(T().output(OutputKind::s8).formula(RequantFormula::qnnpack).x_zero_point(7).per_channel(true).bias(true));
+  v.push_back(T().output(OutputKind::u8).formula(RequantFormula::qnnpack).x_zero_point(255).w_zero_point(true).weight_range(-64, 63));
+  v.push_back(T().output(OutputKind::f32).x_zero_point(99).per_channel(true).bias(true).row_scale(true));
+  v.push_back(T().output(OutputKind::f32).x_zero_point(0).weight_range(-64, 63));
+  return v;
+}
+
 }  // namespace qjit::testing
