@@ -46,5 +46,24 @@ TEST(GemmFenced, NoReadOrWritePastAnyBufferOnEveryPath) {
   });
 }
 
+// Full-range weights take the exact s16x2 layout, whose driver widens blocks of A rows to int16 when rows meet
+// several panels: with K < 16 a row's 16-byte tail load spans the following rows, and must stop at A's end.
+TEST(GemmFenced, WideningActivationsOfTheExactPathStaysInsideA) {
+  testing::for_each_isa([](Isa isa) {
+    for (size_t K : {1, 2, 7, 13, 15, 16, 17, 31})
+      for (size_t M : {1, 2, 3, 7, 64}) {
+        const size_t N = 40;
+        SCOPED_TRACE("K=" + std::to_string(K) + " M=" + std::to_string(M));
+        std::vector<int8_t> b(K * N, 127);
+        const PackedWeights w(b.data(), WeightOrder::k_by_n, K, N, WeightQParams{}, nullptr, isa);
+        FencedArray a(M * K), c(M * N * 4);
+        OutputStage s;  // s32
+        int32_t* y = c.as<int32_t>(0);
+        gemm(a.as<uint8_t>(255), K, 0, M, w, y, N, s, Exec{isa});
+        for (size_t i = 0; i < M * N; ++i) ASSERT_EQ(y[i], static_cast<int32_t>(255 * 127 * K)) << i;
+      }
+  });
+}
+
 }  // namespace
 }  // namespace qjit
