@@ -14,6 +14,7 @@
 #include "jit/code_cache.h"
 #include "jit/eltwise_desc.h"
 #include "jit/x86/generator.h"
+#include "tests/support/verbose_capture.h"
 
 namespace qjit {
 namespace {
@@ -89,19 +90,15 @@ TEST(CodeCache, GeneratedCodeIsExecutableAndNotWritable) {
 
 TEST(CodeCache, VerboseLogPrintsOneJitLinePerKernelGenerated) {
   if (!cpu_has(Isa::avx2)) GTEST_SKIP() << "needs an x86-64 CPU with AVX2";
-  setenv("QJIT_VERBOSE", "1", 1);
-  verbose_refresh();
-  ::testing::internal::CaptureStderr();
   EltwiseDesc d;
   d.isa = Isa::avx2;
   d.op = EltwiseOp::dequantize;
   d.qtype = QType::s8;
   d.per_channel = true;
-  CodeCache<EltwiseDesc>::instance().get(d);
-  CodeCache<EltwiseDesc>::instance().get(d);
-  const std::string err = ::testing::internal::GetCapturedStderr();
-  unsetenv("QJIT_VERBOSE");
-  verbose_refresh();
+  const std::string err = testing::capture_verbose([&] {
+    CodeCache<EltwiseDesc>::instance().get(d);
+    CodeCache<EltwiseDesc>::instance().get(d);
+  });
   const std::string want = "qjit_verbose,jit,qjit_dequantize_s8_f32_pc_avx2,avx2,";
   const size_t first = err.find(want);
   ASSERT_NE(first, std::string::npos) << err;

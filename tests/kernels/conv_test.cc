@@ -24,6 +24,7 @@
 #include "tests/kernels/conv_tester.h"
 #include "tests/support/fenced_array.h"
 #include "tests/support/isa_sweep.h"
+#include "tests/support/verbose_capture.h"
 
 namespace qjit {
 namespace {
@@ -311,18 +312,7 @@ TEST(Conv, EmptyBatchDoesNothing) {
 }
 
 TEST(Conv, VerboseLineNamesTheAlgorithm) {
-  const char* before = std::getenv("QJIT_VERBOSE");
-  const std::string saved = before ? before : "";
-  ::setenv("QJIT_VERBOSE", "1", 1);
-  verbose_refresh();
-  ::testing::internal::CaptureStderr();
-  ConvTester().channels(4, 6).groups(2).input(5, 5).kernel(3).test();
-  const std::string log = ::testing::internal::GetCapturedStderr();
-  if (before)
-    ::setenv("QJIT_VERBOSE", saved.c_str(), 1);
-  else
-    ::unsetenv("QJIT_VERBOSE");
-  verbose_refresh();
+  const std::string log = testing::capture_verbose([] { ConvTester().channels(4, 6).groups(2).input(5, 5).kernel(3).test(); });
   EXPECT_NE(log.find("qjit_verbose,exec,conv,scalar,grouped_im2col,2d:n=1:c=4:oc=6:g=2:in=5x5:k=3x3"), std::string::npos)
       << log;
 }

@@ -15,6 +15,7 @@
 #include "tests/kernels/conv_transpose_tester.h"
 #include "tests/qlayers/expect_error.h"
 #include "tests/support/isa_sweep.h"
+#include "tests/support/verbose_capture.h"
 
 namespace qjit {
 namespace {
@@ -179,13 +180,8 @@ TEST(ConvTranspose, EmptyBatchDoesNothing) {
 }
 
 TEST(ConvTranspose, VerboseLineNamesTheAlgorithm) {
-  ::setenv("QJIT_VERBOSE", "1", 1);
-  verbose_refresh();
-  ::testing::internal::CaptureStderr();
-  variant(0).channels(4, 6).groups(2).input(3, 3).kernel(3).stride(2).test();
-  const std::string log = ::testing::internal::GetCapturedStderr();
-  ::unsetenv("QJIT_VERBOSE");
-  verbose_refresh();
+  const std::string log =
+      testing::capture_verbose([] { variant(0).channels(4, 6).groups(2).input(3, 3).kernel(3).stride(2).test(); });
   EXPECT_NE(log.find("qjit_verbose,exec,conv_transpose,scalar,grouped_phase_gather,2d:n=1:c=4:oc=6:g=2:in=3x3:k=3x3:s=2x2"),
             std::string::npos)
       << log;

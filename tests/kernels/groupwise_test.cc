@@ -18,6 +18,7 @@
 #include "tests/kernels/conv_tester.h"
 #include "tests/support/buffers.h"
 #include "tests/support/isa_sweep.h"
+#include "tests/support/verbose_capture.h"
 
 namespace qjit {
 namespace {
@@ -196,19 +197,10 @@ TEST(Groupwise, OnlyFewChannelsPerGroupWithEqualInAndOutIsRouted) {
 }
 
 TEST(Groupwise, VerboseLineNamesTheAlgorithmAndWhy) {
-  const char* before = std::getenv("QJIT_VERBOSE");
-  const std::string saved = before ? before : "";
-  ::setenv("QJIT_VERBOSE", "1", 1);
-  verbose_refresh();
-  ::testing::internal::CaptureStderr();
-  ConvTester().output(OutputKind::u8).channels(8, 8).groups(2).input(5, 5).kernel(3).test();
-  ConvTester().output(OutputKind::u8).w_zero_point(true).channels(8, 8).groups(2).input(5, 5).kernel(3).test();
-  const std::string log = ::testing::internal::GetCapturedStderr();
-  if (before)
-    ::setenv("QJIT_VERBOSE", saved.c_str(), 1);
-  else
-    ::unsetenv("QJIT_VERBOSE");
-  verbose_refresh();
+  const std::string log = testing::capture_verbose([] {
+    ConvTester().output(OutputKind::u8).channels(8, 8).groups(2).input(5, 5).kernel(3).test();
+    ConvTester().output(OutputKind::u8).w_zero_point(true).channels(8, 8).groups(2).input(5, 5).kernel(3).test();
+  });
   EXPECT_NE(log.find("qjit_verbose,exec,conv,scalar,groupwise,2d:n=1:c=8:oc=8:g=2:in=5x5:k=3x3"), std::string::npos) << log;
   EXPECT_NE(log.find(":why=cg=4_direct_kernel"), std::string::npos) << log;
   EXPECT_NE(log.find("grouped_im2col,2d:n=1:c=8:oc=8:g=2"), std::string::npos) << log;
