@@ -44,7 +44,7 @@ pthreadpool_t ensure_pool(Pool& p) {
 thread_local bool t_inside_region = false;
 
 struct RunContext {
-  const std::function<void(Partition)>* fn;
+  FunctionRef<void(Partition)> fn;
   int shares;
   std::mutex error_mutex;
   std::exception_ptr error;
@@ -54,7 +54,7 @@ void run_share(void* ctx, size_t i) {
   auto* c = static_cast<RunContext*>(ctx);
   try {
     t_inside_region = true;
-    (*c->fn)(Partition{static_cast<int>(i), c->shares});
+    c->fn(Partition{static_cast<int>(i), c->shares});
   } catch (...) {
     std::lock_guard<std::mutex> lock(c->error_mutex);
     if (!c->error) c->error = std::current_exception();
@@ -81,14 +81,14 @@ int get_num_threads() {
   return p.threads;
 }
 
-void parallel_run(int shares, const std::function<void(Partition)>& fn) {
+void parallel_run(int shares, FunctionRef<void(Partition)> fn) {
   if (shares <= 0) shares = get_num_threads();
   if (shares == 1 || t_inside_region) {
     // A nested region runs its shares in order on the calling thread rather than deadlocking the pool.
     for (int i = 0; i < shares; ++i) fn(Partition{i, shares});
     return;
   }
-  RunContext ctx{&fn, shares, {}, nullptr};
+  RunContext ctx{fn, shares, {}, nullptr};
   Pool& p = pool();
   {
     std::lock_guard<std::mutex> run_lock(p.run_mutex);

@@ -5,8 +5,9 @@
 #pragma once
 
 #include <cstddef>
-#include <functional>
 #include <utility>
+
+#include "base/function_ref.h"
 
 namespace qjit {
 
@@ -21,7 +22,8 @@ int get_num_threads();
 
 // Calls fn({i, shares}) for i in [0, shares) on the default pool and returns when all are done.
 // shares <= 0 means get_num_threads(). Exceptions thrown by fn are rethrown (the first one) in the caller.
-void parallel_run(int shares, const std::function<void(Partition)>& fn);
+// fn is referenced, not copied: a region allocates nothing.
+void parallel_run(int shares, FunctionRef<void(Partition)> fn);
 
 // The half-open range [begin, end) of [0, n) that partition p owns; boundaries are multiples of `align`
 // (except n itself), shares differ by at most one `align` block. Throws qjit::Error on a bad partition.

@@ -12,6 +12,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -56,20 +57,22 @@ class CodeCache {
   using Future = std::shared_future<const JitCode*>;
 
   const JitCode* lookup_or_generate(const Desc& desc) {
-    std::promise<const JitCode*> promise;
+    // The promise (whose shared state is an allocation) exists only when this call generates: a hit in the map,
+    // as after a memo eviction, allocates nothing.
+    std::optional<std::promise<const JitCode*>> generating;
     Future pending;
-    bool generate_here = false;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       auto it = map_.find(desc);
       if (it != map_.end()) {
         pending = it->second;
       } else {
-        map_.emplace(desc, promise.get_future().share());
-        generate_here = true;
+        generating.emplace();
+        map_.emplace(desc, generating->get_future().share());
       }
     }
-    if (!generate_here) return pending.get();  // another thread generates it; wait outside the lock
+    if (!generating) return pending.get();  // generated, or another thread generates it: wait outside the lock
+    std::promise<const JitCode*>& promise = *generating;
     try {
       std::unique_ptr<JitCode> code = desc.generate();
       const JitCode* raw = code.get();

@@ -44,7 +44,9 @@ CallBuffers& call_buffers() {
   thread_local CallBuffers b;
   return b;
 }
-// The widened block of A (s16x2 layout), per thread: every thread widens the rows it multiplies.
+// The widened blocks of A (s16x2 layout): one slice per share, every share widens the rows it multiplies. Sized
+// by the calling thread before the shares start, so that a pool thread running a share for the first time does
+// not allocate (which thread runs which share changes from call to call).
 std::vector<int16_t>& widened_a_buffer() {
   thread_local std::vector<int16_t> b;
   return b;
@@ -173,7 +175,7 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
   // one tile high (small M, where a call per panel would cost as much as the panel): with several tiles, a
   // partial last tile would otherwise stream every panel of B a second time.
   const size_t full_panels = N / nr;
-  auto run_tiles = [&](size_t j0, size_t j1, size_t i0, size_t i1) {
+  auto run_tiles = [&](size_t j0, size_t j1, size_t i0, size_t i1, int16_t* wide) {
     GemmKernelArgs args = proto;
     // The epilogue reads column arrays in whole vectors; for the last, partial panel they are copied into
     // zero-padded buffers so that nothing past the caller's N entries is read.
@@ -185,10 +187,8 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
       size_t a_block_ld = lda;
       if (widen_a) {
         const size_t rows = std::min(M, ie * mr) - ib * mr;
-        std::vector<int16_t>& wide = widened_a_buffer();
-        if (wide.size() < rows * lda16) wide.resize(rows * lda16);
-        detail::widen_a_rows_avx2(a_block, lda, rows, K, wide.data());
-        a_block = reinterpret_cast<const uint8_t*>(wide.data());
+        detail::widen_a_rows_avx2(a_block, lda, rows, K, wide);
+        a_block = reinterpret_cast<const uint8_t*>(wide);
         a_block_ld = lda16 * sizeof(int16_t);
       }
       for (size_t j = j0; j < j1;) {
@@ -244,27 +244,33 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
     }
   };
 
+  const double ops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
+  int threads = 1;  // shares run by this call
+  if (!exec.partition) {
+    threads = exec.threads == 1 ? 1 : (exec.threads > 0 ? exec.threads : get_num_threads());
+    if (ops < 2e6) threads = 1;  // below ~10 us of work a second thread costs more than it brings
+  }
+  const size_t wide_per_share = widen_a ? std::min(M, mc_tiles * mr) * lda16 : 0;
+  std::vector<int16_t>& wide = widened_a_buffer();
+  if (wide.size() < wide_per_share * static_cast<size_t>(threads)) wide.resize(wide_per_share * threads);
+
   // Threads: split panels when there are enough of them (each thread keeps its B panels), otherwise rows.
   const auto share = [&](Partition p) {
+    int16_t* wide_share = wide.data() + (exec.partition ? 0 : static_cast<size_t>(p.thread_id) * wide_per_share);
     if (panels >= static_cast<size_t>(p.thread_count) || m_tiles < static_cast<size_t>(p.thread_count)) {
       const auto [j0, j1] = partition_range(panels, p);
-      if (j0 < j1) run_tiles(j0, j1, 0, m_tiles);
+      if (j0 < j1) run_tiles(j0, j1, 0, m_tiles, wide_share);
     } else {
       const auto [i0, i1] = partition_range(m_tiles, p);
-      if (i0 < i1) run_tiles(0, panels, i0, i1);
+      if (i0 < i1) run_tiles(0, panels, i0, i1, wide_share);
     }
   };
-  const double ops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
-  if (exec.partition) {
+  if (exec.partition)
     share(*exec.partition);
-  } else {
-    int threads = exec.threads == 1 ? 1 : (exec.threads > 0 ? exec.threads : get_num_threads());
-    if (ops < 2e6) threads = 1;  // below ~10 us of work a second thread costs more than it brings
-    if (threads == 1)
-      share(Partition{0, 1});
-    else
-      parallel_run(threads, share);
-  }
+  else if (threads == 1)
+    share(Partition{0, 1});
+  else
+    parallel_run(threads, share);
   if (verbose.on())
     verbose.done(kFn, isa_name(exec.isa),
                  main_kernel ? std::string(main_kernel) : desc_for(M >= mr ? mr : m_rem, N >= nr || n_rem == 0).name(),
