@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace qjit {
 
@@ -42,6 +43,13 @@ inline void check_arg(bool ok, std::string_view fn, std::string_view arg, const 
   if (!ok) throw_bad_arg(fn, arg, value, requirement);
 }
 
+// The requirement built only when the check fails, for messages that quote other numbers: checks on a kernel's
+// per-call path must not allocate (e.g. [&] { return "must be a multiple of groups (" + std::to_string(g) + ")"; }).
+template <class T, class Why, class = std::enable_if_t<std::is_invocable_r_v<std::string, Why&>>>
+inline void check_arg(bool ok, std::string_view fn, std::string_view arg, const T& value, Why&& requirement) {
+  if (!ok) throw_bad_arg(fn, arg, value, requirement());
+}
+
 // Element `index` of the array argument `name`, e.g. scales[3]. Checks take it instead of a built string so that
 // validating an array on a hot path allocates nothing unless a check fails.
 struct ArgAt {
@@ -53,6 +61,10 @@ std::string arg_name(ArgAt a);
 template <class T>
 inline void check_arg(bool ok, std::string_view fn, ArgAt arg, const T& value, std::string_view requirement) {
   if (!ok) throw_bad_arg(fn, arg_name(arg), value, requirement);
+}
+template <class T, class Why, class = std::enable_if_t<std::is_invocable_r_v<std::string, Why&>>>
+inline void check_arg(bool ok, std::string_view fn, ArgAt arg, const T& value, Why&& requirement) {
+  if (!ok) throw_bad_arg(fn, arg_name(arg), value, requirement());
 }
 
 // A quantization scale must be a finite number > 0 (NaN, inf, 0 and negatives are rejected).

@@ -96,18 +96,18 @@ void conv_using(ConvAlgorithm algo, const ConvDesc& d, const uint8_t* x, int32_t
   }
   std::string why;  // for the verbose line: why this algorithm, when the shape alone does not say
   if (algo == ConvAlgorithm::groupwise) {
-    const std::string cg = "cg=" + std::to_string(d.group_in());
+    const auto cg = [&] { return "cg=" + std::to_string(d.group_in()); };
     if (w.groupwise() && out.kind != OutputKind::f32) {
       std::string kernel;
       detail::groupwise_conv_unchecked(d, x, x_zero_point, *w.groupwise(), y, out, exec, verbose.on() ? &kernel : nullptr);
       if (verbose.on())
         verbose.done(kFn, isa_name(exec.isa), conv_algorithm_name(algo),
-                     d.describe() + ":out=" + output_kind_name(out.kind) + ":kernel=" + kernel + ":why=" + cg +
+                     d.describe() + ":out=" + output_kind_name(out.kind) + ":kernel=" + kernel + ":why=" + cg() +
                          "_direct_kernel");
       return;
     }
     algo = ConvAlgorithm::grouped_im2col;
-    why = ":why=" + cg + (w.groupwise() ? "_but_f32_out" : "_but_asymmetric_weights");
+    if (verbose.on()) why = ":why=" + cg() + (w.groupwise() ? "_but_f32_out" : "_but_asymmetric_weights");
   }
   const bool direct = algo == ConvAlgorithm::gemm_1x1 || algo == ConvAlgorithm::grouped_1x1;
   const size_t G = static_cast<size_t>(d.groups), Cg = d.group_in(), OCg = d.group_out();

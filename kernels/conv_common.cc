@@ -17,35 +17,35 @@ void check_channels(std::string_view fn, int spatial_dims, int64_t batch, int64_
   check_arg(in_channels > 0 && in_channels <= kMaxSize, fn, "in_channels", in_channels, "must be in [1, 2^24]");
   check_arg(out_channels > 0 && out_channels <= kMaxSize, fn, "out_channels", out_channels, "must be in [1, 2^24]");
   check_arg(groups > 0, fn, "groups", groups, "must be > 0");
-  check_arg(in_channels % groups == 0, fn, "in_channels", in_channels,
-            "must be a multiple of groups (" + std::to_string(groups) + ")");
-  check_arg(out_channels % groups == 0, fn, "out_channels", out_channels,
-            "must be a multiple of groups (" + std::to_string(groups) + ")");
+  const auto multiple_of_groups = [&] { return "must be a multiple of groups (" + std::to_string(groups) + ")"; };
+  check_arg(in_channels % groups == 0, fn, "in_channels", in_channels, multiple_of_groups);
+  check_arg(out_channels % groups == 0, fn, "out_channels", out_channels, multiple_of_groups);
 }
 
 void check_pixel_counts(std::string_view fn, const std::array<int64_t, 3>& input,
                         const std::array<int64_t, 3>& o, int spatial_dims) {
-  check_arg(input[0] * input[1] <= kMaxSize * 64 && input[0] * input[1] * input[2] <= kMaxSize * 64, fn, "input",
-            dims_text(input, spatial_dims), "more than 2^30 pixels per image");
-  check_arg(o[0] * o[1] <= kMaxSize * 64 && o[0] * o[1] * o[2] <= kMaxSize * 64, fn, "output",
-            dims_text(o, spatial_dims), "more than 2^30 pixels per image");
+  if (!(input[0] * input[1] <= kMaxSize * 64 && input[0] * input[1] * input[2] <= kMaxSize * 64))
+    throw_bad_arg(fn, "input", dims_text(input, spatial_dims), "more than 2^30 pixels per image");
+  if (!(o[0] * o[1] <= kMaxSize * 64 && o[0] * o[1] * o[2] <= kMaxSize * 64))
+    throw_bad_arg(fn, "output", dims_text(o, spatial_dims), "more than 2^30 pixels per image");
 }
 
 void check_weight_field(std::string_view fn, const char* field, size_t got, size_t want) {
-  check_arg(got == want, fn, std::string("w.shape().") + field, got,
-            "differs from the descriptor's " + std::to_string(want));
+  if (got != want)
+    throw_bad_arg(fn, std::string("w.shape().") + field, got, "differs from the descriptor's " + std::to_string(want));
 }
 
 void check_weight_kernel(std::string_view fn, const std::array<size_t, 3>& got, const std::array<size_t, 3>& want) {
   for (size_t i = 0; i < 3; ++i)
     check_arg(got[i] == want[i], fn, ArgAt{"w.shape().kernel", i}, got[i],
-              "differs from the descriptor's " + std::to_string(want[i]));
+              [&] { return "differs from the descriptor's " + std::to_string(want[i]); });
 }
 
 void check_weight_isa(std::string_view fn, Isa packed_isa, Isa isa) {
   check_isa_available(fn, isa);
-  check_arg(packed_isa == isa, fn, "isa", isa_name(isa),
-            std::string("differs from the ISA the weights were packed for (") + isa_name(packed_isa) + ")");
+  check_arg(packed_isa == isa, fn, "isa", isa_name(isa), [&] {
+    return std::string("differs from the ISA the weights were packed for (") + isa_name(packed_isa) + ")";
+  });
 }
 
 int thread_count(std::string_view fn, const Exec& exec, double ops) {

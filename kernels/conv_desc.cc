@@ -14,12 +14,14 @@ void ConvDesc::validate(std::string_view fn) const {
   for (size_t i = 0; i < 3; ++i) {
     if (static_cast<int>(i) < first) {
       // A dimension this convolution does not have must be neutral.
-      const std::string why = "must be at its default for a conv" + std::to_string(spatial_dims) + "d";
-      check_arg(input[i] == 1, fn, ArgAt{"input", i}, input[i], why + " (1)");
-      check_arg(kernel[i] == 1, fn, ArgAt{"kernel", i}, kernel[i], why + " (1)");
-      check_arg(stride[i] == 1, fn, ArgAt{"stride", i}, stride[i], why + " (1)");
-      check_arg(padding[i] == 0, fn, ArgAt{"padding", i}, padding[i], why + " (0)");
-      check_arg(dilation[i] == 1, fn, ArgAt{"dilation", i}, dilation[i], why + " (1)");
+      const auto why = [&](const char* neutral) {
+        return "must be at its default for a conv" + std::to_string(spatial_dims) + "d (" + neutral + ")";
+      };
+      check_arg(input[i] == 1, fn, ArgAt{"input", i}, input[i], [&] { return why("1"); });
+      check_arg(kernel[i] == 1, fn, ArgAt{"kernel", i}, kernel[i], [&] { return why("1"); });
+      check_arg(stride[i] == 1, fn, ArgAt{"stride", i}, stride[i], [&] { return why("1"); });
+      check_arg(padding[i] == 0, fn, ArgAt{"padding", i}, padding[i], [&] { return why("0"); });
+      check_arg(dilation[i] == 1, fn, ArgAt{"dilation", i}, dilation[i], [&] { return why("1"); });
       continue;
     }
     check_arg(input[i] > 0 && input[i] <= kMaxSize, fn, ArgAt{"input", i}, input[i], "must be in [1, 2^24]");
@@ -29,10 +31,11 @@ void ConvDesc::validate(std::string_view fn) const {
     check_arg(dilation[i] > 0 && dilation[i] <= kMaxSize, fn, ArgAt{"dilation", i}, dilation[i], "must be in [1, 2^24]");
     // The dilated kernel must fit the padded input, otherwise the output size is <= 0.
     const int64_t extent = dilation[i] * (kernel[i] - 1) + 1, padded = input[i] + 2 * padding[i];
-    check_arg(extent <= padded, fn, ArgAt{"kernel", i}, kernel[i],
-              "the dilated kernel (extent " + std::to_string(extent) + ") is larger than the padded input (" +
-                  std::to_string(padded) + "): output size " + std::to_string((padded - extent) / stride[i] + 1) +
-                  " would be <= 0");
+    check_arg(extent <= padded, fn, ArgAt{"kernel", i}, kernel[i], [&] {
+      return "the dilated kernel (extent " + std::to_string(extent) + ") is larger than the padded input (" +
+             std::to_string(padded) + "): output size " + std::to_string((padded - extent) / stride[i] + 1) +
+             " would be <= 0";
+    });
   }
   // Products of the sizes must stay addressable (each factor is bounded, but not their product).
   conv_common::check_pixel_counts(fn, input, output(), spatial_dims);

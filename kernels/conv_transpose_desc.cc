@@ -13,13 +13,15 @@ void ConvTransposeDesc::validate(std::string_view fn) const {
   const int first = 3 - spatial_dims;
   for (size_t i = 0; i < 3; ++i) {
     if (static_cast<int>(i) < first) {
-      const std::string why = "must be at its default for a conv_transpose" + std::to_string(spatial_dims) + "d";
-      check_arg(input[i] == 1, fn, ArgAt{"input", i}, input[i], why + " (1)");
-      check_arg(kernel[i] == 1, fn, ArgAt{"kernel", i}, kernel[i], why + " (1)");
-      check_arg(stride[i] == 1, fn, ArgAt{"stride", i}, stride[i], why + " (1)");
-      check_arg(padding[i] == 0, fn, ArgAt{"padding", i}, padding[i], why + " (0)");
-      check_arg(output_padding[i] == 0, fn, ArgAt{"output_padding", i}, output_padding[i], why + " (0)");
-      check_arg(dilation[i] == 1, fn, ArgAt{"dilation", i}, dilation[i], why + " (1)");
+      const auto why = [&](const char* neutral) {
+        return "must be at its default for a conv_transpose" + std::to_string(spatial_dims) + "d (" + neutral + ")";
+      };
+      check_arg(input[i] == 1, fn, ArgAt{"input", i}, input[i], [&] { return why("1"); });
+      check_arg(kernel[i] == 1, fn, ArgAt{"kernel", i}, kernel[i], [&] { return why("1"); });
+      check_arg(stride[i] == 1, fn, ArgAt{"stride", i}, stride[i], [&] { return why("1"); });
+      check_arg(padding[i] == 0, fn, ArgAt{"padding", i}, padding[i], [&] { return why("0"); });
+      check_arg(output_padding[i] == 0, fn, ArgAt{"output_padding", i}, output_padding[i], [&] { return why("0"); });
+      check_arg(dilation[i] == 1, fn, ArgAt{"dilation", i}, dilation[i], [&] { return why("1"); });
       continue;
     }
     check_arg(input[i] > 0 && input[i] <= kMaxSize, fn, ArgAt{"input", i}, input[i], "must be in [1, 2^24]");
@@ -31,13 +33,14 @@ void ConvTransposeDesc::validate(std::string_view fn) const {
     // PyTorch's rule: otherwise the extra pixels would not be reachable by any input pixel's taps in a way the
     // forward convolution could have produced.
     check_arg(output_padding[i] < stride[i] || output_padding[i] < dilation[i], fn, ArgAt{"output_padding", i},
-              output_padding[i],
-              "must be smaller than stride (" + std::to_string(stride[i]) + ") or dilation (" +
-                  std::to_string(dilation[i]) + ")");
+              output_padding[i], [&] {
+                return "must be smaller than stride (" + std::to_string(stride[i]) + ") or dilation (" +
+                       std::to_string(dilation[i]) + ")";
+              });
     const int64_t out = (input[i] - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel[i] - 1) +
                         output_padding[i] + 1;
     check_arg(out > 0, fn, ArgAt{"padding", i}, padding[i],
-              "removes the whole output: output size " + std::to_string(out) + " would be <= 0");
+              [&] { return "removes the whole output: output size " + std::to_string(out) + " would be <= 0"; });
     check_arg(out <= kMaxSize * 64, fn, ArgAt{"output", i}, out, "must be <= 2^30");
   }
   // Products of the sizes must stay addressable (each factor is bounded, but not their product).

@@ -54,11 +54,12 @@ void check_lookup(const RowwiseTable& t, const Index* indices, size_t num_indice
     if (b == 0)
       check_arg(o == 0, kFn, ArgAt{"offsets", 0}, o, "must be 0: the first bag starts at the first index");
     else
-      check_arg(o >= static_cast<int64_t>(offsets[b - 1]), kFn, ArgAt{"offsets", b}, o,
-                "must be >= offsets[" + std::to_string(b - 1) + "] (" + std::to_string(offsets[b - 1]) +
-                    "): offsets never decrease");
+      check_arg(o >= static_cast<int64_t>(offsets[b - 1]), kFn, ArgAt{"offsets", b}, o, [&] {
+        return "must be >= offsets[" + std::to_string(b - 1) + "] (" + std::to_string(offsets[b - 1]) +
+               "): offsets never decrease";
+      });
     check_arg(o <= n, kFn, ArgAt{"offsets", b}, o,
-              "must be <= the number of indices (" + std::to_string(num_indices) + ")");
+              [&] { return "must be <= the number of indices (" + std::to_string(num_indices) + ")"; });
   }
   const auto rows = static_cast<int64_t>(t.rows);
   for (size_t i = 0; i < num_indices; ++i) {

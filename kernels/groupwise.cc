@@ -29,6 +29,19 @@ struct RowBuffers {
   std::vector<const uint8_t*> rows;  // [kD * kH]: the input row each (kd, kh) reads, null in the padding
 };
 
+// The tables one call builds before its shares run (see groupwise_conv_unchecked).
+struct CallBuffers {
+  std::vector<int32_t> acc_init;
+  std::vector<uint8_t> zp_row;
+  std::vector<float> mult_pad, bias_f_pad;
+  std::vector<int32_t> bias_i_pad;
+  std::vector<int64_t> col_offset;
+};
+CallBuffers& call_buffers() {
+  thread_local CallBuffers b;
+  return b;
+}
+
 // The scalar path: the row kernel's contract in C++, for s32 out (requantized afterwards).
 void row_scalar(const GroupwiseKernelArgs& a, const GroupwiseWeights& w) {
   const size_t C = a.channels, T = w.taps(), cg = w.group_channels();
@@ -78,10 +91,16 @@ void detail::groupwise_conv_unchecked(const ConvDesc& d, const uint8_t* x, int32
   const size_t KD = static_cast<size_t>(d.kernel[0]), KH = static_cast<size_t>(d.kernel[1]), KW = static_cast<size_t>(d.kernel[2]);
   const size_t c_pad = (C + 15) / 16 * 16, out_size = output_kind_size(out.kind);
 
+  // Per-call tables, in buffers of the calling thread that only grow: repeated calls allocate nothing. The
+  // shares below reach them through these references (a thread_local named inside a share would be the
+  // worker's own, empty one).
+  CallBuffers& call = call_buffers();
   // The activation zero point: sum (x - zp) w = sum x w - zp * sum w, padded taps reading zp.
-  std::vector<int32_t> acc_init(c_pad, 0);
+  std::vector<int32_t>& acc_init = call.acc_init;
+  acc_init.assign(c_pad, 0);
   for (size_t c = 0; c < C; ++c) acc_init[c] = -x_zp * w.weight_sums()[c];
-  std::vector<uint8_t> zp_row(C, static_cast<uint8_t>(x_zp));
+  std::vector<uint8_t>& zp_row = call.zp_row;
+  zp_row.assign(C, static_cast<uint8_t>(x_zp));
 
   GroupwiseKernelFn* kernel = nullptr;
   GroupwiseDesc desc;
@@ -100,8 +119,9 @@ void detail::groupwise_conv_unchecked(const ConvDesc& d, const uint8_t* x, int32
   common.channels = C;
   // The kernel's requantization takes whole blocks of per-channel values (zero bias, per tensor multiplier
   // repeated); the scalar path requantizes its int32 rows with requantize() afterwards.
-  std::vector<float> mult_pad, bias_f_pad;
-  std::vector<int32_t> bias_i_pad;
+  std::vector<float>& mult_pad = call.mult_pad;
+  std::vector<float>& bias_f_pad = call.bias_f_pad;
+  std::vector<int32_t>& bias_i_pad = call.bias_i_pad;
   if (out.kind != OutputKind::s32) {
     rp = RequantizeParams{out.kind == OutputKind::u8 ? QType::u8 : QType::s8, out.formula, out.multiplier,
                           out.per_channel, out.bias_f, out.bias_i, out.zero_point, out.qmin, out.qmax};
@@ -129,7 +149,8 @@ void detail::groupwise_conv_unchecked(const ConvDesc& d, const uint8_t* x, int32
   const size_t kernel_out_size = kernel ? out_size : 4;
 
   // The same for every row: the byte offset in an input row of each (ow, kw), -1 in the padding.
-  std::vector<int64_t> col_offset(OW * KW);
+  std::vector<int64_t>& col_offset = call.col_offset;
+  col_offset.resize(OW * KW);
   for (size_t ow = 0; ow < OW; ++ow)
     for (size_t kw = 0; kw < KW; ++kw) {
       const int64_t iw = static_cast<int64_t>(ow) * d.stride[2] - d.padding[2] + static_cast<int64_t>(kw) * d.dilation[2];
