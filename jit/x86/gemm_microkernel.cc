@@ -284,7 +284,11 @@ template <class Vmm>
 void GemmMicrokernel<Vmm>::store_bytes(const Xbyak::RegExp& addr, const Xbyak::Xmm& x, int bytes) {
   int off = 0;
   if (bytes == 16) {
-    vmovdqu(ptr[addr], x);
+    // xmm16-31 (the zmm kernels' upper accumulators) have only EVEX encodings.
+    if (x.getIdx() >= 16)
+      vmovdqu32(ptr[addr], x);
+    else
+      vmovdqu(ptr[addr], x);
     return;
   }
   // Each piece stores the low bytes, then shifts them out.
