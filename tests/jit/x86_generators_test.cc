@@ -5,7 +5,11 @@
 
 #include <string>
 
+#include "base/error.h"
+
 #include "jit/depthwise_desc.h"
+#include "jit/eltwise_desc.h"
+#include "jit/gemm_f16_desc.h"
 #include "jit/gemm_desc.h"
 #include "jit/groupwise_desc.h"
 #include "packing/gemm_layout.h"
@@ -99,6 +103,52 @@ TEST(X86Generators, EveryDepthwiseAndGroupwiseVariantGenerates) {
             ADD_FAILURE() << d.name() << ": " << e.what();
           }
         }
+}
+
+TEST(X86Generators, EveryElementwiseAndF16GemmVariantGeneratesOnEveryIsaFamily) {
+  size_t generated = 0;
+  for (Isa isa : {Isa::avx2, Isa::avx2_vnni, Isa::avx512, Isa::avx512_vnni}) {
+    for (EltwiseOp op : {EltwiseOp::quantize, EltwiseOp::dequantize, EltwiseOp::requantize, EltwiseOp::minmax,
+                         EltwiseOp::f32_to_f16, EltwiseOp::f16_to_f32})
+      for (QType q : {QType::u8, QType::s8})
+        for (bool per_channel : {false, true})
+          for (ZeroPointKind zp : {ZeroPointKind::integer, ZeroPointKind::floating})
+            for (RequantFormula formula : {RequantFormula::onednn, RequantFormula::qnnpack}) {
+              EltwiseDesc d;
+              d.isa = isa;
+              d.op = op;
+              d.qtype = q;
+              d.per_channel = per_channel;
+              d.zp_kind = zp;
+              d.has_bias = op == EltwiseOp::requantize && per_channel;
+              d.formula = formula;
+              try {
+                EXPECT_GT(d.generate()->size(), 0u) << d.name();
+                ++generated;
+              } catch (const Error&) {
+                // Combinations the element-wise family does not offer are refused with a qjit::Error by design;
+                // an encoding failure would be an Xbyak::Error or std::exception and is caught below.
+              } catch (const std::exception& e) {
+                ADD_FAILURE() << d.name() << ": " << e.what();
+              }
+            }
+    for (int rows = 1; rows <= 6; ++rows)
+      for (bool full_n : {true, false})
+        for (bool bias : {false, true}) {
+          GemmF16Desc d;
+          d.isa = isa;
+          d.mr = static_cast<uint8_t>(rows);
+          d.full_n = full_n;
+          d.has_bias = bias;
+          try {
+            EXPECT_GT(d.generate()->size(), 0u) << d.name();
+            ++generated;
+          } catch (const std::exception& e) {
+            ADD_FAILURE() << d.name() << ": " << e.what();
+          }
+        }
+  }
+  EXPECT_GT(generated, 200u);
 }
 
 }  // namespace
