@@ -17,6 +17,18 @@
 namespace qjit {
 namespace {
 
+// Generates desc's code; an exception (Xbyak's encoding errors included) is a failure naming the variant.
+template <class Desc>
+bool expect_generates(const Desc& d) {
+  try {
+    EXPECT_GT(d.generate()->size(), 0u) << d.name();
+    return true;
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << d.name() << ": " << e.what();
+    return false;
+  }
+}
+
 struct OutVariant {
   OutputKind out;
   RequantFormula formula;
@@ -58,12 +70,7 @@ TEST(X86Generators, EveryGemmMicrokernelVariantGeneratesOnEveryIsaFamily) {
                   d.has_b_zp = o.has_b_zp;
                   d.has_row_scale = o.has_row_scale;
                   d.has_post_bias = o.has_post_bias;
-                  try {
-                    EXPECT_GT(d.generate()->size(), 0u) << d.name();
-                    ++generated;
-                  } catch (const std::exception& e) {
-                    ADD_FAILURE() << d.name() << ": " << e.what();
-                  }
+                  generated += expect_generates(d);
                 }
         }
       }
@@ -81,11 +88,7 @@ TEST(X86Generators, EveryDepthwiseAndGroupwiseVariantGenerates) {
           d.out = out;
           d.per_channel = per_channel;
           d.has_bias = per_channel;
-          try {
-            EXPECT_GT(d.generate()->size(), 0u) << d.name();
-          } catch (const std::exception& e) {
-            ADD_FAILURE() << d.name() << ": " << e.what();
-          }
+          expect_generates(d);
         }
   for (int cg : {2, 4, 8, 16})
     for (int taps : {1, 9, GroupwiseDesc::kMaxTaps})
@@ -97,11 +100,7 @@ TEST(X86Generators, EveryDepthwiseAndGroupwiseVariantGenerates) {
           d.c_tail = static_cast<uint8_t>(c_tail % cg == 0 ? c_tail : 0);
           d.out = out;
           d.qnnpack = out != GroupwiseOut::s32 && taps == 9;
-          try {
-            EXPECT_GT(d.generate()->size(), 0u) << d.name();
-          } catch (const std::exception& e) {
-            ADD_FAILURE() << d.name() << ": " << e.what();
-          }
+          expect_generates(d);
         }
 }
 
@@ -140,12 +139,7 @@ TEST(X86Generators, EveryElementwiseAndF16GemmVariantGeneratesOnEveryIsaFamily) 
           d.mr = static_cast<uint8_t>(rows);
           d.full_n = full_n;
           d.has_bias = bias;
-          try {
-            EXPECT_GT(d.generate()->size(), 0u) << d.name();
-            ++generated;
-          } catch (const std::exception& e) {
-            ADD_FAILURE() << d.name() << ": " << e.what();
-          }
+          generated += expect_generates(d);
         }
   }
   EXPECT_GT(generated, 200u);
