@@ -12,6 +12,11 @@
 // the source zero point through primitive_attr::set_zero_points and the multipliers as per-channel output scales;
 // groupwise and depthwise layers are grouped convolutions on both sides.
 //
+// 7-bit activations (reduce_range): onednn_a7/<layer> and qjit_a7/<layer> run the same layer on x >> 1 (uniform in
+// [0, 127], zero point 43), qjit with the weights packed with PackOptions::a7_panels (the u8x4 panels when the
+// exact layout is s16x2): with A <= 127 oneDNN's VPMADDUBSW cannot saturate either, so both sides are exact and
+// the check expects max diff 0 between them.
+//
 // Names read <impl>/<layer>; per layer oneDNN runs first, then qjit, whose "x_onednn" counter is the GOPS of that
 // run over oneDNN's GOPS on the layer (all its runs so far); the summary's ratio is of the medians. Labels: qjit's conv_algorithm() and weight layout, oneDNN's
 // impl_info_str(). GOPS = 2*OH*OW*OC*kh*kw*C/G / time, time = CPU time of the calling thread (both libraries run
@@ -84,9 +89,10 @@ struct LayerData {
   qjit::ConvDesc desc;
   size_t in_pixels, out_pixels, C, OC;
   Buffer<uint8_t> x;                  // in_pixels x C, NHWC
+  Buffer<uint8_t> x7;                 // x >> 1: in [0, 127]
   std::vector<int8_t> w;              // PyTorch layout [OC][C/G][kh][kw] = oneDNN's oihw / goihw
   std::vector<float> mult, bias;      // OC each
-  std::unique_ptr<qjit::PackedConvWeights> packed;
+  std::unique_ptr<qjit::PackedConvWeights> packed, packed_a7;
   Buffer<uint8_t> y;                  // out_pixels x OC, NHWC; both libraries write here
   qjit::OutputStage out;
 
@@ -99,6 +105,8 @@ struct LayerData {
     std::mt19937 rng(static_cast<uint32_t>(std::hash<std::string>{}(l.name)));
     x = alloc<uint8_t>(in_pixels * C);
     for (size_t i = 0; i < in_pixels * C; ++i) x[i] = static_cast<uint8_t>(rng() >> 24);
+    x7 = alloc<uint8_t>(in_pixels * C);
+    for (size_t i = 0; i < in_pixels * C; ++i) x7[i] = static_cast<uint8_t>(x[i] >> 1);
 
     // Per output channel: Gaussian floats, symmetric quantization with scale max|w| / 127 (weight_max()).
     std::normal_distribution<double> gauss(0.0, 1.0);
@@ -128,6 +136,10 @@ struct LayerData {
       bias[oc] = static_cast<float>(std::round((u(rng) * 5.0 - 1.0) * sigma / 2.0));
     }
     packed = std::make_unique<qjit::PackedConvWeights>(desc.weight_shape(), w.data(), wq, bias.data());
+    qjit::PackOptions a7_opts;
+    a7_opts.a7_panels = true;
+    packed_a7 = std::make_unique<qjit::PackedConvWeights>(desc.weight_shape(), w.data(), wq, bias.data(),
+                                                          qjit::max_isa(), a7_opts);
     y = alloc<uint8_t>(out_pixels * OC);
     out = qjit::requantize_stage(qjit::OutputKind::u8, qjit::RequantFormula::onednn, mult.data(), true, kYZeroPoint);
     out.bias_f = bias.data();
@@ -151,6 +163,9 @@ struct LayerData {
   void run_qjit() {
     qjit::conv(desc, x.get(), kXZeroPoint, *packed, y.get(), out, qjit::Exec{qjit::max_isa(), nullptr, 1});
   }
+  void run_qjit_a7() {
+    qjit::conv(desc, x7.get(), kXZeroPoint, *packed_a7, y.get(), out, qjit::Exec{qjit::max_isa(), nullptr, 1});
+  }
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -158,7 +173,8 @@ struct LayerData {
 
 class OnednnConv {
  public:
-  explicit OnednnConv(LayerData& d) {
+  // src: d.x (8-bit activations) or d.x7.
+  OnednnConv(LayerData& d, const uint8_t* src) {
     using dt = dnnl::memory::data_type;
     using tag = dnnl::memory::format_tag;
     using dims = dnnl::memory::dims;
@@ -187,7 +203,7 @@ class OnednnConv {
     dnnl::memory w_packed(pd.weights_desc(), onednn_engine());
     dnnl::reorder(w_user, w_packed).execute(stream_, w_user, w_packed);
     stream_.wait();
-    args_ = {{DNNL_ARG_SRC, dnnl::memory(src_md, onednn_engine(), d.x.get())},
+    args_ = {{DNNL_ARG_SRC, dnnl::memory(src_md, onednn_engine(), const_cast<uint8_t*>(src))},
              {DNNL_ARG_WEIGHTS, w_packed},
              {DNNL_ARG_BIAS, dnnl::memory(bias_md, onednn_engine(), d.bias.data())},
              {DNNL_ARG_DST, dnnl::memory(dst_md, onednn_engine(), d.y.get())}};
@@ -216,6 +232,7 @@ struct Check {
   int vs_onednn = -1;  // max |qjit - oneDNN|
   size_t differing = 0;  // outputs where qjit and oneDNN differ
   size_t outputs = 0;
+  int a7_vs_ref = -1, a7_vs_onednn = -1;  // qjit_a7 against the reference and oneDNN on the 7-bit input (both 0)
   std::string qjit_label, onednn_impl;
 };
 std::map<std::string, Check>& checks() {
@@ -235,7 +252,7 @@ void check_layer(LayerData& d) {
   qjit::ref::conv_u8s8(d.desc, d.x.get(), kXZeroPoint, d.w.data(), nullptr, r.data(), d.out);
   ck.vs_ref = 0;
   for (size_t i = 0; i < n; ++i) ck.vs_ref = std::max(ck.vs_ref, std::abs(int{q[i]} - int{r[i]}));
-  OnednnConv conv(d);
+  OnednnConv conv(d, d.x.get());
   ck.onednn_impl = conv.impl();
   std::fill(d.y.get(), d.y.get() + n, uint8_t{0x55});
   conv();
@@ -248,6 +265,23 @@ void check_layer(LayerData& d) {
   if (ck.vs_ref != 0)
     std::fprintf(stderr, "bench_conv: check %s: max |qjit - reference| = %d (must be 0)\n", d.layer.name.c_str(),
                  ck.vs_ref);
+  {  // 7-bit activations
+    std::fill(d.y.get(), d.y.get() + n, uint8_t{0xAA});
+    d.run_qjit_a7();
+    std::copy(d.y.get(), d.y.get() + n, q.begin());
+    qjit::ref::conv_u8s8(d.desc, d.x7.get(), kXZeroPoint, d.w.data(), nullptr, r.data(), d.out);
+    OnednnConv conv7(d, d.x7.get());
+    std::fill(d.y.get(), d.y.get() + n, uint8_t{0x55});
+    conv7();
+    ck.a7_vs_ref = ck.a7_vs_onednn = 0;
+    for (size_t i = 0; i < n; ++i) {
+      ck.a7_vs_ref = std::max(ck.a7_vs_ref, std::abs(int{q[i]} - int{r[i]}));
+      ck.a7_vs_onednn = std::max(ck.a7_vs_onednn, std::abs(int{q[i]} - int{d.y[i]}));
+    }
+    if (ck.a7_vs_ref != 0 || ck.a7_vs_onednn != 0)
+      std::fprintf(stderr, "bench_conv: check %s (a7): max |qjit - reference| = %d, max |qjit - oneDNN| = %d\n",
+                   d.layer.name.c_str(), ck.a7_vs_ref, ck.a7_vs_onednn);
+  }
   checks()[d.layer.name] = ck;
 }
 
@@ -282,7 +316,16 @@ std::map<std::string, Work>& onednn_work() {
   return w;
 }
 
-enum class Impl { onednn, qjit };
+enum class Impl { onednn, qjit, onednn_a7, qjit_a7 };
+const char* impl_name(Impl i) {
+  switch (i) {
+    case Impl::onednn: return "onednn";
+    case Impl::qjit: return "qjit";
+    case Impl::onednn_a7: return "onednn_a7";
+    case Impl::qjit_a7: return "qjit_a7";
+  }
+  return "?";
+}
 
 template <class F>
 Work timed_loop(benchmark::State& st, const std::string& key, const ConvLayer& l, F&& call) {
@@ -298,24 +341,26 @@ void bench_conv(benchmark::State& st, Impl impl, ConvLayer l) {
   qjit::set_num_threads(1);
   omp_set_num_threads(1);  // before the primitive is created: oneDNN blocks for the thread count it sees
   LayerData& d = layer_data(l);
-  if (impl == Impl::onednn) {
-    OnednnConv conv(d);
+  const bool a7 = impl == Impl::onednn_a7 || impl == Impl::qjit_a7;
+  const std::string key = std::string(impl_name(impl)) + "/" + l.name, peer_key = (a7 ? "a7/" : "") + l.name;
+  if (impl == Impl::onednn || impl == Impl::onednn_a7) {
+    OnednnConv conv(d, a7 ? d.x7.get() : d.x.get());
     st.SetLabel(conv.impl());
-    const Work w = timed_loop(st, "onednn/" + l.name, l, conv);
-    onednn_work()[l.name].ops += w.ops;
-    onednn_work()[l.name].secs += w.secs;
+    const Work w = timed_loop(st, key, l, conv);
+    onednn_work()[peer_key].ops += w.ops;
+    onednn_work()[peer_key].secs += w.secs;
   } else {
-    st.SetLabel(d.qjit_label());
-    const Work w = timed_loop(st, "qjit/" + l.name, l, [&] { d.run_qjit(); });
-    const double peer = onednn_work()[l.name].gops();
+    st.SetLabel(d.qjit_label() + (a7 && d.packed_a7->group(0).has_a7_panels() ? " +a7 u8x4" : ""));
+    const Work w = a7 ? timed_loop(st, key, l, [&] { d.run_qjit_a7(); }) : timed_loop(st, key, l, [&] { d.run_qjit(); });
+    const double peer = onednn_work()[peer_key].gops();
     if (peer > 0 && w.gops() > 0) st.counters["x_onednn"] = w.gops() / peer;
   }
 }
 
 void register_all(const std::vector<ConvLayer>& layers) {
   for (const ConvLayer& l : layers)
-    for (Impl impl : {Impl::onednn, Impl::qjit}) {
-      const std::string name = std::string(impl == Impl::qjit ? "qjit/" : "onednn/") + l.name;
+    for (Impl impl : {Impl::onednn, Impl::qjit, Impl::onednn_a7, Impl::qjit_a7}) {
+      const std::string name = std::string(impl_name(impl)) + "/" + l.name;
       benchmark::RegisterBenchmark(name.c_str(), bench_conv, impl, l)->Unit(benchmark::kMicrosecond);
     }
 }
@@ -369,6 +414,31 @@ void print_summary(const qjit_bench::Collector& c, const std::vector<ConvLayer>&
   for (const char* name : {"mv2_pw_32_16_112", "mv2_pw_16_96_112"})
     if (ratio_of.count(name))
       std::printf("%s qjit/oneDNN: %.2f (target >= 1: %s)\n", name, ratio_of[name], met(ratio_of[name] >= 1));
+
+  // 7-bit activations: both exact on the same input and weights.
+  std::vector<double> r_a7, r_gain;
+  std::string rows, below;
+  for (const ConvLayer& l : layers) {
+    const double q7 = c.gops("qjit_a7/" + l.name), o7 = c.gops("onednn_a7/" + l.name), q = c.gops("qjit/" + l.name);
+    if (q7 == 0 || o7 == 0) continue;
+    r_a7.push_back(q7 / o7);
+    if (q > 0) r_gain.push_back(q7 / q);
+    if (q7 / o7 < 0.9) below += (below.empty() ? "" : ", ") + l.name + fmt(" (%.2f)", q7 / o7);
+    const auto ck = checks().find(l.name);
+    const std::string diff = ck == checks().end() ? "-"
+                             : std::to_string(ck->second.a7_vs_onednn) +
+                                   (ck->second.a7_vs_ref ? " vs ref " + std::to_string(ck->second.a7_vs_ref) + "!" : "");
+    char line[200];
+    std::snprintf(line, sizeof line, "| %s | %.1f | %.1f | %.2f | %s | %s |\n", l.name.c_str(), q7, o7, q7 / o7,
+                  q > 0 ? fmt("%.2f", q7 / q).c_str() : "-", diff.c_str());
+    rows += line;
+  }
+  if (r_a7.empty()) return;
+  std::printf("\n### 7-bit activations (reduce_range), same weights, both exact\n\n| layer | qjit_a7 GOPS | oneDNN a7 "
+              "GOPS | qjit_a7/oneDNN_a7 | qjit_a7/qjit (8-bit A) | max diff vs oneDNN |\n|---|---|---|---|---|---|\n%s",
+              rows.c_str());
+  std::printf("\ngeomean qjit_a7/oneDNN_a7 over %zu layers: %.3f; qjit_a7/qjit %.3f; below 0.9x: %s\n", r_a7.size(),
+              qjit_bench::geomean(r_a7), qjit_bench::geomean(r_gain), below.empty() ? "none" : below.c_str());
 }
 
 }  // namespace

@@ -9,6 +9,10 @@
 // Names read <impl>/<M>x<N>x<K>[/cold][/threads:2]:
 //   qjit          weights uniform in [-128, 127]: on AVX2 qjit packs them in its exact s16x2-madd layout
 //   qjit_w7       weights uniform in [-64, 63]: every pair fits VPMADDUBSW, so the u8x4-maddubs layout
+//   qjit_a7       the [-128, 127] weights packed with PackOptions::a7_panels, activations uniform in [0, 127]
+//                 (reduce_range): the call checks max(A) <= 127 and runs the u8x4-maddubs panels, exact
+//   onednn_a7     oneDNN on the same [-128, 127] weights and the same 7-bit activations: its VPMADDUBSW cannot
+//                 saturate then either, so both sides are exact (the check expects max diff 0)
 //   onednn        matmul u8 x s8 -> u8 on the [-128, 127] weights (format_tag::any, reordered once)
 //   openblas_f32  cblas_sgemm on float copies of the same A (minus its zero point) and B; GOPS = GFLOPS
 //   qjit/pack/..., qjit_w7/pack/...   building the PackedWeights (time only)
@@ -125,10 +129,11 @@ void set_threads(int threads) {
 struct ShapeData {
   Shape s;
   Buffer<uint8_t> a;                       // M x K
+  Buffer<uint8_t> a7;                      // M x K in [0, 127] (reduce_range activations)
   std::vector<int8_t> w_full, w_narrow;    // K x N: [-128, 127] and [-64, 63]
   std::vector<float> mult, bias;           // N each
   qjit::WeightQParams wq;
-  std::unique_ptr<qjit::PackedWeights> packed_full, packed_narrow;
+  std::unique_ptr<qjit::PackedWeights> packed_full, packed_narrow, packed_a7;
   Buffer<uint8_t> c;                       // M x N, every int8 implementation writes here
   Buffer<float> af, bf, cf;                // fp32 copies for OpenBLAS
   qjit::OutputStage out;
@@ -138,6 +143,8 @@ struct ShapeData {
     std::mt19937 rng(static_cast<uint32_t>(M * 1000003u + N * 1009u + K));
     a = alloc<uint8_t>(M * K);
     for (size_t i = 0; i < M * K; ++i) a[i] = static_cast<uint8_t>(rng() >> 24);
+    a7 = alloc<uint8_t>(M * K);
+    for (size_t i = 0; i < M * K; ++i) a7[i] = static_cast<uint8_t>(a[i] >> 1);
     w_full.resize(K * N);
     w_narrow.resize(K * N);
     for (size_t i = 0; i < K * N; ++i) {
@@ -160,6 +167,10 @@ struct ShapeData {
     wq.zero_points.assign(1, 0);
     packed_full = std::make_unique<qjit::PackedWeights>(w_full.data(), qjit::WeightOrder::k_by_n, K, N, wq);
     packed_narrow = std::make_unique<qjit::PackedWeights>(w_narrow.data(), qjit::WeightOrder::k_by_n, K, N, wq);
+    qjit::PackOptions a7_opts;
+    a7_opts.a7_panels = true;
+    packed_a7 = std::make_unique<qjit::PackedWeights>(w_full.data(), qjit::WeightOrder::k_by_n, K, N, wq, nullptr,
+                                                      qjit::max_isa(), a7_opts);
     c = alloc<uint8_t>(M * N);
     out = qjit::requantize_stage(qjit::OutputKind::u8, qjit::RequantFormula::onednn, mult.data(), true, kCZeroPoint);
     out.bias_f = bias.data();
@@ -181,7 +192,8 @@ struct ShapeData {
 
 class OnednnMatmul {
  public:
-  OnednnMatmul(ShapeData& d, const std::vector<int8_t>& w) {
+  // a: d.a (8-bit activations) or d.a7.
+  OnednnMatmul(ShapeData& d, const std::vector<int8_t>& w, const uint8_t* a) {
     using dt = dnnl::memory::data_type;
     using tag = dnnl::memory::format_tag;
     const auto M = static_cast<dnnl::memory::dim>(d.s.M), N = static_cast<dnnl::memory::dim>(d.s.N),
@@ -201,7 +213,7 @@ class OnednnMatmul {
     dnnl::memory w_packed(pd.weights_desc(), onednn_engine());
     dnnl::reorder(w_user, w_packed).execute(stream_, w_user, w_packed);
     stream_.wait();
-    args_ = {{DNNL_ARG_SRC, dnnl::memory(a_md, onednn_engine(), d.a.get())},
+    args_ = {{DNNL_ARG_SRC, dnnl::memory(a_md, onednn_engine(), const_cast<uint8_t*>(a))},
              {DNNL_ARG_WEIGHTS, w_packed},
              {DNNL_ARG_BIAS, dnnl::memory(bias_md, onednn_engine(), d.bias.data())},
              {DNNL_ARG_DST, dnnl::memory(c_md, onednn_engine(), d.c.get())}};
@@ -226,6 +238,8 @@ class OnednnMatmul {
 struct Check {
   int full_vs_onednn = -1, narrow_vs_onednn = -1;  // max |qjit - oneDNN| over C (same weights on both sides)
   int full_vs_ref = -1, narrow_vs_ref = -1;        // max |qjit - qjit's scalar reference| (expected 0)
+  int a7_vs_onednn = -1, a7_vs_ref = -1;           // the same for qjit_a7 vs onednn_a7 (both exact: 0) and ref
+  std::string a7_kernel;                           // the verbose-free check that the u8x4 panels ran: a7 layout
   std::string onednn_impl;
 };
 std::map<std::string, Check>& checks() {
@@ -252,12 +266,26 @@ void check_shape(ShapeData& d) {
     std::copy(d.c.get(), d.c.get() + MN, q.begin());
     qjit::ref::gemm_u8s8(d.a.get(), K, kAZeroPoint, w.data(), N, nullptr, M, N, K, r.data(), N, d.out);
     (narrow ? ck.narrow_vs_ref : ck.full_vs_ref) = max_abs_diff(q.data(), r.data(), MN);
-    OnednnMatmul mm(d, w);
+    OnednnMatmul mm(d, w, d.a.get());
     std::memset(d.c.get(), 0x55, MN);
     mm();
     (narrow ? ck.narrow_vs_onednn : ck.full_vs_onednn) = max_abs_diff(q.data(), d.c.get(), MN);
     if (!narrow) ck.onednn_impl = mm.impl();
   }
+  {  // 7-bit activations: qjit_a7 against its reference and against oneDNN on the same 7-bit A
+    std::memset(d.c.get(), 0xAA, MN);
+    qjit::gemm(d.a7.get(), K, kAZeroPoint, M, *d.packed_a7, d.c.get(), N, d.out, exec);
+    std::copy(d.c.get(), d.c.get() + MN, q.begin());
+    qjit::ref::gemm_u8s8(d.a7.get(), K, kAZeroPoint, d.w_full.data(), N, nullptr, M, N, K, r.data(), N, d.out);
+    ck.a7_vs_ref = max_abs_diff(q.data(), r.data(), MN);
+    OnednnMatmul mm(d, d.w_full, d.a7.get());
+    std::memset(d.c.get(), 0x55, MN);
+    mm();
+    ck.a7_vs_onednn = max_abs_diff(q.data(), d.c.get(), MN);
+  }
+  if (ck.a7_vs_ref || ck.a7_vs_onednn)
+    std::fprintf(stderr, "bench_gemm: check %s: a7: max |qjit - ref| = %d, max |qjit - oneDNN| = %d\n",
+                 d.s.name().c_str(), ck.a7_vs_ref, ck.a7_vs_onednn);
   // oneDNN 2.6's AVX2 int8 gemm adds u8 x s8 pairs with VPMADDUBSW, which saturates to int16 on weights whose
   // pairs exceed |b0 + b1| <= 128: large differences on the full-range weights are oneDNN's, not qjit's (qjit is
   // checked exactly against its reference).
@@ -319,11 +347,13 @@ void timed_loop(benchmark::State& st, const std::string& key, const Shape& s, bo
                                            benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
 }
 
-enum class Impl { qjit, qjit_w7, onednn, openblas };
+enum class Impl { qjit, qjit_w7, qjit_a7, onednn, onednn_a7, openblas };
 const char* impl_name(Impl i) {
   switch (i) {
     case Impl::qjit: return "qjit";
     case Impl::qjit_w7: return "qjit_w7";
+    case Impl::qjit_a7: return "qjit_a7";
+    case Impl::onednn_a7: return "onednn_a7";
     case Impl::onednn: return "onednn";
     case Impl::openblas: return "openblas_f32";
   }
@@ -337,15 +367,21 @@ void bench_gemm(benchmark::State& st, Impl impl, Shape s, bool cold, int threads
   const size_t M = s.M, N = s.N, K = s.K;
   switch (impl) {
     case Impl::qjit:
-    case Impl::qjit_w7: {
-      const qjit::PackedWeights& pw = impl == Impl::qjit ? *d.packed_full : *d.packed_narrow;
+    case Impl::qjit_w7:
+    case Impl::qjit_a7: {
+      const qjit::PackedWeights& pw = impl == Impl::qjit      ? *d.packed_full
+                                      : impl == Impl::qjit_w7 ? *d.packed_narrow
+                                                              : *d.packed_a7;
+      const uint8_t* a = impl == Impl::qjit_a7 ? d.a7.get() : d.a.get();
       const Exec exec{qjit::max_isa(), nullptr, threads};
       st.SetLabel(pw.describe());
-      timed_loop(st, key, s, cold, [&] { qjit::gemm(d.a.get(), K, kAZeroPoint, M, pw, d.c.get(), N, d.out, exec); });
+      timed_loop(st, key, s, cold, [&] { qjit::gemm(a, K, kAZeroPoint, M, pw, d.c.get(), N, d.out, exec); });
       break;
     }
-    case Impl::onednn: {
-      OnednnMatmul mm(d, d.w_full);  // after set_threads: oneDNN sizes its blocking by the OpenMP thread count
+    case Impl::onednn:
+    case Impl::onednn_a7: {
+      // after set_threads: oneDNN sizes its blocking by the OpenMP thread count
+      OnednnMatmul mm(d, d.w_full, impl == Impl::onednn_a7 ? d.a7.get() : d.a.get());
       st.SetLabel(mm.impl());
       timed_loop(st, key, s, cold, mm);
       break;
@@ -478,7 +514,7 @@ struct Variant {
   }
 };
 const Variant kVariants[] = {{false, 1}, {true, 1}, {false, 2}, {true, 2}};
-const Impl kImpls[] = {Impl::qjit, Impl::qjit_w7, Impl::onednn, Impl::openblas};
+const Impl kImpls[] = {Impl::qjit, Impl::qjit_w7, Impl::qjit_a7, Impl::onednn, Impl::onednn_a7, Impl::openblas};
 
 void register_all(const std::vector<Shape>& shapes) {
   for (PeakSeq seq : {PeakSeq::clock, PeakSeq::avx2_maddubs, PeakSeq::avx2_madd16, PeakSeq::avx512_vnni}) {
@@ -570,6 +606,34 @@ void print_summary(const Collector& c, const std::vector<Shape>& shapes) {
     }
     std::printf("\ngeomean qjit/oneDNN %.3f over %zu shapes; qjit_w7/oneDNN %.3f over %zu shapes\n\n",
                 geomean(r_full), r_full.size(), geomean(r_narrow), r_narrow.size());
+  }
+  // 7-bit activations: both sides exact, same weights and activations.
+  for (const Variant& v : kVariants) {
+    std::vector<double> r_a7, r_gain;
+    std::string rows, below;
+    for (const Shape& s : shapes) {
+      std::string tail = "/";
+      tail += s.name();
+      tail += v.suffix();
+      const double q7 = c.gops("qjit_a7" + tail), o7 = c.gops("onednn_a7" + tail), q = c.gops("qjit" + tail);
+      if (q7 == 0 || o7 == 0) continue;
+      r_a7.push_back(q7 / o7);
+      if (q > 0) r_gain.push_back(q7 / q);
+      if (q7 / o7 < 0.9) below += (below.empty() ? "" : ", ") + s.name() + fmt(" (%.2f)", q7 / o7);
+      const auto ck = checks().find(s.name());
+      const std::string diff = ck == checks().end() ? "-"
+                               : std::to_string(ck->second.a7_vs_onednn) +
+                                     (ck->second.a7_vs_ref ? " (vs ref: " + std::to_string(ck->second.a7_vs_ref) + "!)" : "");
+      char line[160];
+      std::snprintf(line, sizeof line, "| %zu,%zu,%zu | %.1f | %.1f | %.2f | ", s.M, s.N, s.K, q7, o7, q7 / o7);
+      rows += line + (q > 0 ? fmt("%.2f", q7 / q) : std::string("-")) + " | " + diff + " |\n";
+    }
+    if (r_a7.empty()) continue;
+    std::printf("### 7-bit activations (reduce_range), full-range weights: %s\n\n", v.title().c_str());
+    std::printf("| M,N,K | qjit_a7 | oneDNN a7 | qjit_a7/oneDNN_a7 | qjit_a7/qjit (s16x2, 8-bit A) | max diff vs oneDNN |\n"
+                "|---|---|---|---|---|---|\n%s\n", rows.c_str());
+    std::printf("geomean qjit_a7/oneDNN_a7 %.3f over %zu shapes; qjit_a7/qjit %.3f; below 0.9x: %s\n\n", geomean(r_a7),
+                r_a7.size(), geomean(r_gain), below.empty() ? "none" : below.c_str());
   }
   std::string impl;
   for (const auto& [name, ck] : checks())

@@ -13,6 +13,7 @@
 #include "kernels/conv_common.h"
 #include "kernels/conv_im2col.h"
 #include "kernels/gemm.h"
+#include "kernels/max_u8.h"
 
 namespace qjit {
 
@@ -32,6 +33,26 @@ ConvAlgorithm choose(const ConvDesc& d) {
   if (is_groupwise(d) && !is_1x1(d)) return ConvAlgorithm::groupwise;
   if (is_1x1(d)) return d.groups == 1 ? ConvAlgorithm::gemm_1x1 : ConvAlgorithm::grouped_1x1;
   return d.groups == 1 ? ConvAlgorithm::im2col : ConvAlgorithm::grouped_im2col;
+}
+
+bool has_padding(const ConvDesc& d) {
+  return d.padding[0] > 0 || d.padding[1] > 0 || d.padding[2] > 0;
+}
+
+// For weights packed with a7 panels (PackOptions::a7_panels): a bound on every byte the GEMMs read, i.e. the max
+// of the input and, where im2col pads, the zero point. One pass over the input instead of a scan of every block's
+// rows (im2col repeats each input byte once per tap). -1 when the weights have no a7 panels.
+int a7_bound(const ConvDesc& d, const uint8_t* x, int32_t x_zero_point, const PackedConvWeights& w, const Exec& exec) {
+  if (!w.group(0).has_a7_panels()) return -1;
+  int bound = max_u8(x, d.input_pixels() * static_cast<size_t>(d.in_channels), Exec{exec.isa, nullptr, 1});
+  if (has_padding(d)) bound = std::max(bound, static_cast<int>(x_zero_point));
+  return bound;
+}
+
+std::string a7_why(int bound) {
+  if (bound < 0) return "";
+  return bound <= 127 ? ":a7=u8x4 (a max " + std::to_string(bound) + " <= 127)"
+                      : ":a7=s16x2 (a max " + std::to_string(bound) + " > 127)";
 }
 
 }  // namespace
@@ -116,9 +137,11 @@ void conv_using(ConvAlgorithm algo, const ConvDesc& d, const uint8_t* x, int32_t
   const double ops = 2.0 * static_cast<double>(M) * static_cast<double>(OC) * static_cast<double>(K);
 
   const int threads = conv_common::thread_count(kFn, exec, ops);
+  const int a_bound = a7_bound(d, x, x_zero_point, w, exec);
   if (algo == ConvAlgorithm::gemm_1x1 && !exec.partition) {
     // The input is the A matrix: the GEMM splits rows and panels across threads as it does for any GEMM.
-    gemm(x, C, x_zero_point, M, w.group(0), y, OC, stage, Exec{exec.isa, nullptr, threads});
+    detail::gemm_with_a_bound(x, C, x_zero_point, M, w.group(0), y, OC, stage, Exec{exec.isa, nullptr, threads},
+                              a_bound);
   } else {
     const Im2col im2col(d);
     const conv_common::BlockedGemm plan{M, OC, G, OCg, K, out_size, mr, !direct};
@@ -127,7 +150,7 @@ void conv_using(ConvAlgorithm algo, const ConvDesc& d, const uint8_t* x, int32_t
       im2col.rows(x, static_cast<uint8_t>(x_zero_point), g, p0, n, buf);
       return {buf, K};
     };
-    conv_common::run_blocked_gemm(plan, w, x_zero_point, rows, y, stage, exec, threads);
+    conv_common::run_blocked_gemm(plan, w, x_zero_point, rows, y, stage, exec, threads, a_bound);
   }
 
   if (verbose.on())
@@ -136,8 +159,9 @@ void conv_using(ConvAlgorithm algo, const ConvDesc& d, const uint8_t* x, int32_t
                      (d.groups != d.in_channels || d.groups == 1 ? ""
                       : is_depthwise(d)                         ? ": depthwise shape, algorithm given by the caller"
                                                                 : ": depthwise with more than 255 taps"),
-                 d.describe() + ":out=" + output_kind_name(out.kind) + ":layout=" + dot_kind_name(w.group(0).layout().dot) +
-                     why);
+                 d.describe() + ":out=" + output_kind_name(out.kind) + ":layout=" +
+                     dot_kind_name(a_bound >= 0 && a_bound <= 127 ? w.group(0).a7_layout().dot : w.group(0).layout().dot) +
+                     a7_why(a_bound) + why);
 }
 
 }  // namespace qjit

@@ -26,6 +26,9 @@
 //                  not f32; otherwise grouped_im2col (the verbose line says why, ":why=...").
 // Other grouped shapes run through grouped_im2col: correct, but slower (N = OC/G columns fill a fraction of a GEMM
 // panel and im2col moves a byte per tap).
+// Weights packed with PackOptions::a7_panels (the four GEMM algorithms): one max over the input (and x_zp where
+// padding is read) decides for the whole call whether the GEMMs run the u8x4 panels (max <= 127) or the exact
+// s16x2 ones; the verbose line says which (":a7=u8x4 (a max 90 <= 127)").
 //
 // Threads: blocks of output pixels (times groups) are split across the default pool, or the caller's partition
 // (Exec::partition: this call does only that share). The 1x1 G == 1 case without a partition lets the GEMM

@@ -113,9 +113,10 @@ void run_shares(const Exec& exec, int threads, const Share& share) {
 // group of its pixels while their input rows are in cache: on the caller's partition, on this thread, or on
 // `threads` shares of the default pool. rows(g, p0, n, buf) returns {a, lda}: the n rows of group g from output
 // pixel p0, built into buf (K bytes per row) or pointing into the input when !gather_rows (buf is null then).
+// a_max_bound: a bound on every byte the rows hold, or -1 (each GEMM scans its rows when its weights need it).
 template <class Packed, class Rows>
 void run_blocked_gemm(const BlockedGemm& p, const Packed& w, int32_t x_zero_point, const Rows& rows, void* y,
-                      const OutputStage& stage, const Exec& exec, int threads) {
+                      const OutputStage& stage, const Exec& exec, int threads, int a_max_bound = -1) {
   const size_t block = pixel_block(p, threads);
   const size_t blocks = (p.M + block - 1) / block, items = blocks * p.G;
   const Exec inner{exec.isa, nullptr, 1};
@@ -128,7 +129,8 @@ void run_blocked_gemm(const BlockedGemm& p, const Packed& w, int32_t x_zero_poin
       const size_t p0 = b * block, n = std::min(block, p.M - p0);
       const std::pair<const uint8_t*, size_t> a = rows(g, p0, n, buf);
       void* c = static_cast<char*>(y) + (p0 * p.OC + g * p.OCg) * p.out_size;
-      gemm(a.first, a.second, x_zero_point, n, w.group(g), c, p.OC, group_stage(stage, g, p.OCg, p0), inner);
+      detail::gemm_with_a_bound(a.first, a.second, x_zero_point, n, w.group(g), c, p.OC,
+                                group_stage(stage, g, p.OCg, p0), inner, a_max_bound);
     }
   };
   run_shares(exec, threads, share);

@@ -12,6 +12,7 @@
 #include "jit/code_cache.h"
 #include "jit/gemm_desc.h"
 #include "kernels/gemm_widen_a.h"
+#include "kernels/max_u8.h"
 #include "kernels/reference/gemm_ref.h"
 #include "kernels/reference/quantize_ref.h"
 
@@ -87,14 +88,47 @@ void scalar_tile(const GemmKernelArgs& args, const PackedWeights& w, size_t mr, 
     }
 }
 
+// The panels a call multiplies by: the exact ones, or, for weights packed with a7 panels, the u8x4-maddubs ones
+// when every byte of A is <= 127 (no pair of products can then saturate int16; packing/packed_weights.h).
+struct ChosenPanels {
+  const GemmLayout* layout;
+  const uint8_t* data;
+  size_t panel_bytes;
+  int a_max;  // the max (or bound) of A the choice was made on; -1 when the weights have no a7 panels
+
+  const void* panel(size_t j) const { return data + j * panel_bytes; }
+  bool a7() const { return a_max >= 0 && a_max <= 127; }
+  std::string why() const {  // for the verbose line
+    if (a_max < 0) return "";
+    return a7() ? ":a7=u8x4 (a max " + std::to_string(a_max) + " <= 127)"
+                : ":a7=s16x2 (a max " + std::to_string(a_max) + " > 127)";
+  }
+};
+
+ChosenPanels choose_panels(const uint8_t* a, size_t lda, size_t M, const PackedWeights& w, const Exec& exec,
+                           int a_max_bound) {
+  if (!w.has_a7_panels())
+    return {&w.layout(), static_cast<const uint8_t*>(w.panel(0)), w.layout().panel_bytes(w.K()), -1};
+  const int a_max = a_max_bound >= 0 ? a_max_bound : max_u8_rows(a, lda, M, w.K(), Exec{exec.isa, nullptr, 1});
+  if (a_max <= 127)
+    return {&w.a7_layout(), static_cast<const uint8_t*>(w.a7_panel(0)), w.a7_layout().panel_bytes(w.K()), a_max};
+  return {&w.layout(), static_cast<const uint8_t*>(w.panel(0)), w.layout().panel_bytes(w.K()), a_max};
+}
+
 }  // namespace
 
 void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const PackedWeights& w, void* c, size_t ldc,
           const OutputStage& out, const Exec& exec) {
+  detail::gemm_with_a_bound(a, lda, a_zero_point, M, w, c, ldc, out, exec, -1);
+}
+
+void detail::gemm_with_a_bound(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const PackedWeights& w,
+                               void* c, size_t ldc, const OutputStage& out, const Exec& exec, int a_max_bound) {
   validate(a, lda, a_zero_point, M, w, c, ldc, out, exec);
   if (M == 0) return;
   VerboseOp verbose;
-  const GemmLayout& L = w.layout();
+  const ChosenPanels B = choose_panels(a, lda, M, w, exec, a_max_bound);
+  const GemmLayout& L = *B.layout;
   const size_t K = w.K(), N = w.N(), nr = static_cast<size_t>(L.nr), mr = static_cast<size_t>(L.mr);
   const size_t panels = w.panels(), out_size = output_kind_size(out.kind);
   const bool has_bzp = w.has_zero_points();
@@ -195,7 +229,7 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
         const size_t n0 = j * nr;
         const bool partial_n = j >= full_panels;
         const size_t n_panels = partial_n || ie - ib > 1 ? 1 : std::min(j1, full_panels) - j;
-        args.b = w.panel(j);
+        args.b = B.panel(j);
         args.col_offset = buf.col_offset.data() + n0;
         args.b_zp = w.col_zero_points() + n0;
         args.mult = out.per_channel ? out.multiplier + n0 : out.multiplier;
@@ -227,7 +261,7 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
             for (size_t p = 0; p < n_panels; ++p)
               for (size_t t = 0; t < tiles; ++t) {
                 GemmKernelArgs one = args;
-                one.b = w.panel(j + p);
+                one.b = B.panel(j + p);
                 one.col_offset = args.col_offset + p * nr;
                 one.a = a + (m0 + t * mr) * lda;
                 one.c = static_cast<char*>(args.c) + t * mr * args.ldc + p * nr * out_size;
@@ -275,7 +309,7 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
     verbose.done(kFn, isa_name(exec.isa),
                  main_kernel ? std::string(main_kernel) : desc_for(M >= mr ? mr : m_rem, N >= nr || n_rem == 0).name(),
                  "m=" + std::to_string(M) + ":n=" + std::to_string(N) + ":k=" + std::to_string(K) +
-                     ":layout=" + dot_kind_name(L.dot) + ":out=" + output_kind_name(out.kind));
+                     ":layout=" + dot_kind_name(L.dot) + ":out=" + output_kind_name(out.kind) + B.why());
 }
 
 }  // namespace qjit

@@ -57,10 +57,11 @@ inline WeightQParams group_qparams(const WeightQParams& q, size_t g, size_t OCg)
 }
 
 // One PackedWeights per group from the weights w in PyTorch's layout, where offset(g, c, n) is the position of the
-// first tap of (g, c, n). bias: OC floats or null.
+// first tap of (g, c, n). bias: OC floats or null. options: passed to every group's PackedWeights.
 template <class Offset>
 std::vector<PackedWeights> pack_groups(size_t G, size_t Cg, size_t OCg, size_t taps, const int8_t* w,
-                                       const WeightQParams& q, const float* bias, Isa isa, const Offset& offset) {
+                                       const WeightQParams& q, const float* bias, Isa isa, const Offset& offset,
+                                       PackOptions options = {}) {
   const size_t K = taps * Cg;
   std::vector<int8_t> kn(K * OCg);
   std::vector<PackedWeights> groups;
@@ -72,7 +73,7 @@ std::vector<PackedWeights> pack_groups(size_t G, size_t Cg, size_t OCg, size_t t
         for (size_t t = 0; t < taps; ++t) kn[(t * Cg + c) * OCg + n] = src[t];
       }
     groups.emplace_back(kn.data(), WeightOrder::k_by_n, K, OCg, group_qparams(q, g, OCg),
-                        bias ? bias + g * OCg : nullptr, isa);
+                        bias ? bias + g * OCg : nullptr, isa, options);
   }
   return groups;
 }

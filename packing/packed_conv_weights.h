@@ -45,8 +45,10 @@ class PackedConvWeights {
   // w: shape.elements() int8 values in PyTorch layout. qparams: 1 entry (per tensor) or OC entries (per output
   // channel) for scales and zero points each. bias: OC floats or null (kept beside the weights, as PackedWeights
   // does; the convolution takes its bias through the OutputStage). Throws qjit::Error on bad arguments.
+  // options: see PackOptions (packing/packed_weights.h); a7_panels applies to the GEMM groups (1x1, im2col,
+  // grouped), not to the depthwise and groupwise packings, whose kernels do not use VPMADDUBSW pairs this way.
   PackedConvWeights(const ConvWeightShape& shape, const int8_t* w, WeightQParams qparams, const float* bias = nullptr,
-                    Isa isa = max_isa());
+                    Isa isa = max_isa(), PackOptions options = {});
 
   const ConvWeightShape& shape() const { return shape_; }
   Isa isa() const { return groups_.front().layout().isa; }
@@ -72,13 +74,14 @@ class PackedConvWeights {
   // The weights in PyTorch layout again.
   std::vector<int8_t> unpack() const;
 
-  // Versioned, checksummed bytes: the weight shape, qparams, bias and the weights in PyTorch layout (the layout
-  // every ISA can read). deserialize() packs them anew for `isa`, so a blob written on one path or machine loads
+  // Versioned, checksummed bytes: the weight shape, the pack options (format version 2; version 1 blobs load with
+  // the default options), qparams, bias and the weights in PyTorch layout (the layout every ISA can read). deserialize() packs them anew for `isa`, so a blob written on one path or machine loads
   // on any other; truncated or corrupt input is a qjit::Error.
   std::vector<uint8_t> serialize() const;
   static PackedConvWeights deserialize(const uint8_t* data, size_t size, Isa isa = max_isa());
 
-  // e.g. "oc=16:c=8:g=2:k=3x3x3:K=108:layout=madd16:nr=8", with ":groupwise=cg4" when groupwise() is set.
+  // e.g. "oc=16:c=8:g=2:k=3x3x3:K=108:layout=madd16:nr=8", with ":a7=u8x4-maddubs" when the groups keep a7
+  // panels and ":groupwise=cg4" when groupwise() is set.
   std::string describe() const;
 
  private:

@@ -34,7 +34,7 @@ void check_qparams(const char* fn, const WeightQParams& q, size_t N) {
 }  // namespace
 
 PackedWeights::PackedWeights(const int8_t* w, WeightOrder order, size_t K, size_t N, WeightQParams qparams,
-                             const float* bias, Isa isa) {
+                             const float* bias, Isa isa, PackOptions options) {
   constexpr const char* fn = "PackedWeights";
   check_arg(K > 0, fn, "K", K, "must be > 0");
   check_arg(N > 0, fn, "N", N, "must be > 0");
@@ -45,6 +45,7 @@ PackedWeights::PackedWeights(const int8_t* w, WeightOrder order, size_t K, size_
   K_ = K;
   N_ = N;
   qparams_ = std::move(qparams);
+  options_ = options;
   if (bias) {
     bias_.assign(bias, bias + N);
     for (size_t n = 0; n < N; ++n)
@@ -63,7 +64,7 @@ PackedWeights::PackedWeights(const int8_t* w, WeightOrder order, size_t K, size_
 }
 
 void PackedWeights::pack_from(const int8_t* kn, size_t ldw) {
-  const size_t nr = static_cast<size_t>(layout_.nr), kg = static_cast<size_t>(layout_.k_group);
+  const size_t nr = static_cast<size_t>(layout_.nr);
   const size_t n_pad = panels() * nr;
   data_bytes_ = panels() * layout_.panel_bytes(K_);
   data_ = aligned_bytes(data_bytes_);
@@ -74,18 +75,31 @@ void PackedWeights::pack_from(const int8_t* kn, size_t ldw) {
     col_zps_[n] = qparams_.zero_points.size() == 1 ? qparams_.zero_points[0] : qparams_.zero_points[n];
     has_zp_ = has_zp_ || col_zps_[n] != 0;
   }
+  for (size_t k = 0; k < K_; ++k)
+    for (size_t n = 0; n < N_; ++n) col_sums_[n] += kn[k * ldw + n];
+  pack_panels(kn, ldw, layout_, data_.get());
+  a7_data_.reset();
+  a7_layout_ = GemmLayout{};
+  if (options_.a7_panels && layout_.dot == DotKind::madd16) {
+    a7_layout_ = gemm_layout(layout_.isa, /*pairs_fit_int16=*/true, N_);
+    a7_data_ = aligned_bytes(panels() * a7_layout_.panel_bytes(K_));
+    pack_panels(kn, ldw, a7_layout_, a7_data_.get());
+  }
+}
+
+void PackedWeights::pack_panels(const int8_t* kn, size_t ldw, const GemmLayout& l, uint8_t* dst_panels) const {
+  const size_t nr = static_cast<size_t>(l.nr), kg = static_cast<size_t>(l.k_group);
   // panel j holds panel[k / kg][nn][k % kg] for columns j * nr + nn: walk each row of B once, writing with a
   // fixed stride inside each panel (no division per element).
-  const size_t panel_bytes = layout_.panel_bytes(K_), eb = layout_.elem_bytes(), lane_stride = kg * eb;
+  const size_t panel_bytes = l.panel_bytes(K_), eb = l.elem_bytes(), lane_stride = kg * eb;
   for (size_t k = 0; k < K_; ++k) {
     const int8_t* row = kn + k * ldw;
     const size_t lane_offset = ((k / kg) * nr * kg + k % kg) * eb;
     for (size_t j = 0, n0 = 0; n0 < N_; ++j, n0 += nr) {
-      uint8_t* dst = data_.get() + j * panel_bytes + lane_offset;
+      uint8_t* dst = dst_panels + j * panel_bytes + lane_offset;
       const size_t count = std::min(nr, N_ - n0);
       for (size_t nn = 0; nn < count; ++nn) {
         const int8_t v = row[n0 + nn];
-        col_sums_[n0 + nn] += v;
         if (eb == 2) {
           const int16_t v16 = v;
           std::memcpy(dst + nn * lane_stride, &v16, 2);
@@ -123,17 +137,20 @@ std::vector<int8_t> PackedWeights::unpack(WeightOrder order) const {
 
 std::string PackedWeights::describe() const {
   return "K=" + std::to_string(K_) + ":N=" + std::to_string(N_) + ":layout=" + dot_kind_name(layout_.dot) +
-         ":nr=" + std::to_string(layout_.nr);
+         ":nr=" + std::to_string(layout_.nr) + (a7_data_ ? std::string(":a7=") + dot_kind_name(a7_layout_.dot) : "");
 }
 
 // ---- Serialization -------------------------------------------------------------------------------------------
 // "QJITPW\0\0" | u32 version | u32 isa, dot, mr, nr, k_group | u64 K, N, n_scales, n_zps, n_bias, data_bytes |
-// f64 scales | i32 zero points | f32 bias | packed data | u32 crc32 of everything before it.
+// u32 options (version 2: bit 0 a7_panels) | f64 scales | i32 zero points | f32 bias | packed data (the exact
+// panels only: the a7 panels are rebuilt on load, as the exact ones are repacked) | u32 crc32 of everything before.
+// Version 1 is the same without the options field.
 
 namespace {
 
 constexpr char kMagic[8] = {'Q', 'J', 'I', 'T', 'P', 'W', 0, 0};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
+constexpr uint32_t kOptionA7Panels = 1;
 
 }  // namespace
 
@@ -151,6 +168,7 @@ std::vector<uint8_t> PackedWeights::serialize() const {
   w.put(static_cast<uint64_t>(qparams_.zero_points.size()));
   w.put(static_cast<uint64_t>(bias_.size()));
   w.put(static_cast<uint64_t>(data_bytes_));
+  w.put(options_.a7_panels ? kOptionA7Panels : uint32_t{0});
   w.put_bytes(qparams_.scales.data(), qparams_.scales.size() * sizeof(double));
   w.put_bytes(qparams_.zero_points.data(), qparams_.zero_points.size() * sizeof(int32_t));
   w.put_bytes(bias_.data(), bias_.size() * sizeof(float));
@@ -163,7 +181,7 @@ PackedWeights PackedWeights::deserialize(const uint8_t* data, size_t size, Isa i
   check_isa_available(fn, isa);
   BlobReader r(fn, data, size, kMagic, "a qjit packed-weights blob");
   const uint32_t version = r.get<uint32_t>("version");
-  check_arg(version == kVersion, fn, "version", version, "unsupported (this build reads version 1)");
+  check_arg(version == 1 || version == kVersion, fn, "version", version, "unsupported (this build reads versions 1 and 2)");
   PackedWeights p;
   GemmLayout l;
   l.isa = static_cast<Isa>(r.get<uint32_t>("isa"));
@@ -174,6 +192,11 @@ PackedWeights PackedWeights::deserialize(const uint8_t* data, size_t size, Isa i
   const uint64_t K = r.get<uint64_t>("K"), N = r.get<uint64_t>("N");
   const uint64_t n_scales = r.get<uint64_t>("scales"), n_zps = r.get<uint64_t>("zero points");
   const uint64_t n_bias = r.get<uint64_t>("bias"), data_bytes = r.get<uint64_t>("data size");
+  if (version >= 2) {
+    const uint32_t options = r.get<uint32_t>("options");
+    check_arg((options & ~kOptionA7Panels) == 0, fn, "options", options, "has unknown bits");
+    p.options_.a7_panels = (options & kOptionA7Panels) != 0;
+  }
   check_arg(K > 0 && K <= (uint64_t{1} << 24), fn, "K", K, "out of range");
   check_arg(N > 0 && N <= (uint64_t{1} << 32), fn, "N", N, "out of range");
   check_arg(l.nr == 8 || l.nr == 16 || l.nr == 32 || l.nr == 64, fn, "nr", l.nr, "unknown panel width");

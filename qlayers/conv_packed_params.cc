@@ -5,6 +5,7 @@
 #include "base/error.h"
 #include "packing/blob.h"
 #include "qlayers/linear_packed_params.h"
+#include "qlayers/pack_options.h"
 
 namespace qjit {
 
@@ -43,7 +44,8 @@ std::shared_ptr<const ConvPackedParams> prepack_nd(const char* fn, int dims, con
   for (int i = 0; i < dims; ++i) shape.kernel[static_cast<size_t>(3 - dims + i)] = static_cast<size_t>(ws[2 + i]);
   auto quantizer = detail::weight_quantizer(qweight.qscheme(), q);
   const Tensor w = qweight.contiguous();
-  PackedConvWeights packed(shape, w.data_ptr<int8_t>(), std::move(q), b.empty() ? nullptr : b.data(), isa);
+  PackedConvWeights packed(shape, w.data_ptr<int8_t>(), std::move(q), b.empty() ? nullptr : b.data(), isa,
+                           module_pack_options());
   return std::make_shared<const ConvPackedParams>(dims, std::move(packed), std::move(quantizer), stride, padding,
                                                   dilation);
 }

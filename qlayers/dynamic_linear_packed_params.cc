@@ -9,6 +9,7 @@
 #include "kernels/minmax.h"
 #include "kernels/quantize.h"
 #include "qlayers/byte_stream.h"
+#include "qlayers/pack_options.h"
 #include "qlayers/quantize.h"
 
 namespace qjit {
@@ -65,7 +66,7 @@ DynamicLinearPackedParams DynamicLinearPackedParams::from_qweight(const Tensor& 
   p.out_features_ = N;
   p.int8_ = std::make_shared<const PackedWeights>(w.data_ptr<int8_t>(), WeightOrder::n_by_k, static_cast<size_t>(K),
                                                   static_cast<size_t>(N), std::move(qp),
-                                                  b.empty() ? nullptr : b.data(), isa);
+                                                  b.empty() ? nullptr : b.data(), isa, module_pack_options());
   return p;
 }
 

@@ -5,6 +5,7 @@
 
 #include "base/error.h"
 #include "packing/blob.h"
+#include "qlayers/pack_options.h"
 
 namespace qjit {
 
@@ -77,7 +78,7 @@ std::shared_ptr<const LinearPackedParams> LinearPackedParams::prepack(const Tens
   auto quantizer = detail::weight_quantizer(qweight.qscheme(), q);
   const Tensor w = qweight.contiguous();
   PackedWeights packed(w.data_ptr<int8_t>(), WeightOrder::n_by_k, static_cast<size_t>(K), static_cast<size_t>(N),
-                       std::move(q), b.empty() ? nullptr : b.data(), isa);
+                       std::move(q), b.empty() ? nullptr : b.data(), isa, module_pack_options());
   return std::make_shared<const LinearPackedParams>(std::move(packed), std::move(quantizer));
 }
 

@@ -6,7 +6,9 @@
 //     calibrate on the first 1024 training images, convert; accuracy, agreement with the float model and time on the
 //     10000 test images, next to PyTorch's figures for the same weights; then the per-layer SQNR of the quantized
 //     model against the float one (workflow/numeric_suite.h).
-// Usage: qjit-demo [--model PATH] [--quick]   (--quick: 2000 test images)
+// Usage: qjit-demo [--model PATH] [--quick] [--qconfig onednn|x86|fbgemm|qnnpack]   (--quick: 2000 test images;
+// --qconfig: the static PTQ's qconfig and engine, onednn by default; x86 / fbgemm observe activations with
+// reduce_range, 0..127, which the GEMM's a7 panels run on AVX2 without VNNI)
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -112,7 +114,7 @@ void dynamic_transformer_stack() {
   std::printf("  max |float - int8| = %.4f (max |float| = %.3f)\n", err, ref);
 }
 
-int static_ptq_small_cnn(const std::string& model_path, bool quick) {
+int static_ptq_small_cnn(const std::string& model_path, bool quick, const std::string& qconfig) {
   std::printf("\n== static PTQ: SmallCNN on Fashion-MNIST (float weights trained by PyTorch 1.13: %s)\n",
               model_path.c_str());
   if (!fashion_mnist_available()) {
@@ -128,10 +130,10 @@ int static_ptq_small_cnn(const std::string& model_path, bool quick) {
 
   const auto t0 = std::chrono::steady_clock::now();
   auto fused = fuse_modules(float_model, models::small_cnn_fuse_list());
-  fused->qconfig = get_default_qconfig("onednn");
+  fused->qconfig = get_default_qconfig(qconfig);
   auto prepared = prepare(fused);
   for (int64_t b = 0; b < 1024; b += 256) (*prepared)(models::image_batch(train, b, 256));
-  set_engine(QEngine::onednn);
+  set_engine(qconfig);
   auto quantized = convert(prepared);
   const double ptq_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
@@ -144,11 +146,22 @@ int static_ptq_small_cnn(const std::string& model_path, bool quick) {
                 (long long)n_test);
   std::printf("  %-22s %8.2f%% %11.2f%% %11.1f us\n", "float", 100 * f.accuracy(),
               100 * results.at("float").get<double>(), 1e6 * f.seconds / double(f.total));
-  std::printf("  %-22s %8.2f%% %11.2f%% %11.1f us\n", "int8 (onednn qconfig)", 100 * q.accuracy(),
-              100 * results.at("ptq_onednn").get<double>(), 1e6 * q.seconds / double(q.total));
-  std::printf("  predictions equal to float: %.2f%% (PyTorch %.2f%%)   on %lld test images\n",
+  // PyTorch's figures exist for the onednn and qnnpack qconfigs only ("-" otherwise).
+  const std::string key = "ptq_" + qconfig;
+  const bool have = results.contains(key);
+  const auto pytorch = [&](const std::string& k) {
+    if (!have) return std::string("-");
+    char b[32];
+    std::snprintf(b, sizeof b, "%.2f%%", 100 * results.at(k).get<double>());
+    return std::string(b);
+  };
+  std::printf("  %-22s %8.2f%% %11s %11.1f us\n", ("int8 (" + qconfig + " qconfig)").c_str(), 100 * q.accuracy(),
+              pytorch(key).c_str(),
+              1e6 * q.seconds / double(q.total));
+  std::printf("  predictions equal to float: %.2f%% (PyTorch %s)   on %lld test images\n",
               100 * models::agreement(f.predictions, q.predictions),
-              100 * results.at("ptq_onednn_pred_agree_with_float").get<double>(), (long long)n_test);
+              pytorch(key + "_pred_agree_with_float").c_str(),
+              (long long)n_test);
   std::printf("\n  per-layer comparison, fused float vs int8, first 256 test images:\n");
   const auto rows = compare_model_outputs(*fused, *quantized, models::image_batch(test, 0, 256));
   std::string table = format_comparison(rows);
@@ -166,18 +179,20 @@ int static_ptq_small_cnn(const std::string& model_path, bool quick) {
 int main(int argc, char** argv) {
   std::string model = std::string(QJIT_SOURCE_DIR) + "/tests/data/golden/accuracy/fashion_smallcnn_float.json";
   bool quick = false;
+  std::string qconfig = "onednn";
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--quick")) quick = true;
     else if (!std::strcmp(argv[i], "--model") && i + 1 < argc) model = argv[++i];
+    else if (!std::strcmp(argv[i], "--qconfig") && i + 1 < argc) qconfig = argv[++i];
     else {
-      std::fprintf(stderr, "usage: qjit-demo [--model PATH] [--quick]\n");
+      std::fprintf(stderr, "usage: qjit-demo [--model PATH] [--quick] [--qconfig onednn|x86|fbgemm|qnnpack]\n");
       return 2;
     }
   }
   try {
     std::printf("qjit-demo: the quantization workflow end to end on %s\n", cpu_summary().c_str());
     dynamic_transformer_stack();
-    return static_ptq_small_cnn(model, quick);
+    return static_ptq_small_cnn(model, quick, qconfig);
   } catch (const Error& e) {
     std::fprintf(stderr, "qjit-demo: %s\n", e.what());
     return 1;
