@@ -1,5 +1,6 @@
 // Convolution's repeated calls, like the GEMM's: once a shape has run, calling it again on the same weights
-// generates no code and allocates nothing, for every algorithm conv() chooses, on one thread and on the pool.
+// generates no code and allocates nothing, for every algorithm conv() chooses, on one thread and on the pool, with
+// and without the extra panels for 7-bit activations.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -52,19 +53,22 @@ TEST(ConvSteadyState, SecondCallOfALayerAllocatesNothingOnEveryAlgorithm) {
     WeightQParams q;
     q.scales.assign(static_cast<size_t>(d.out_channels), 0.01);
     q.zero_points.assign(static_cast<size_t>(d.out_channels), 0);
-    const PackedConvWeights packed(ws, w.data(), q, bias.data());
-    OutputStage out = requantize_stage(OutputKind::u8, RequantFormula::onednn, mult.data(), true, 3);
-    out.bias_f = bias.data();
-    std::vector<uint8_t> x(d.input_pixels() * static_cast<size_t>(d.in_channels), 77);
-    std::vector<uint8_t> y(d.output_pixels() * static_cast<size_t>(d.out_channels));
-    for (int threads : {1, 0}) {
-      SCOPED_TRACE(::testing::Message() << conv_algorithm_name(cs.expected) << " " << d.describe()
-                                        << " threads=" << threads);
-      const Exec exec{max_isa(), nullptr, threads};
-      conv(d, x.data(), 9, packed, y.data(), out, exec);
-      const testing::CountAllocations count;
-      for (int rep = 0; rep < 3; ++rep) conv(d, x.data(), 9, packed, y.data(), out, exec);
-      EXPECT_EQ(count.count(), 0u);
+    for (bool a7 : {false, true}) {
+      const PackedConvWeights packed(ws, w.data(), q, bias.data(), max_isa(), PackOptions{a7});
+      OutputStage out = requantize_stage(OutputKind::u8, RequantFormula::onednn, mult.data(), true, 3);
+      out.bias_f = bias.data();
+      // 77 <= 127: with a7 panels the fast panels run.
+      std::vector<uint8_t> x(d.input_pixels() * static_cast<size_t>(d.in_channels), 77);
+      std::vector<uint8_t> y(d.output_pixels() * static_cast<size_t>(d.out_channels));
+      for (int threads : {1, 0}) {
+        SCOPED_TRACE(::testing::Message() << conv_algorithm_name(cs.expected) << " " << d.describe()
+                                          << " threads=" << threads << " a7_panels=" << a7);
+        const Exec exec{max_isa(), nullptr, threads};
+        conv(d, x.data(), 9, packed, y.data(), out, exec);
+        const testing::CountAllocations count;
+        for (int rep = 0; rep < 3; ++rep) conv(d, x.data(), 9, packed, y.data(), out, exec);
+        EXPECT_EQ(count.count(), 0u);
+      }
     }
   }
 }
