@@ -50,13 +50,11 @@ void GemmMicrokernel<Vmm>::generate() {
     lea(reg_a3, ptr[reg_a0 + reg_lda * 2]);
     add(reg_a3, reg_lda);
   }
-  for (int split = 0; split < k_splits_; ++split)
-    for (int m = 0; m < d_.mr; ++m)
-      for (int v = 0; v < nv_; ++v) zero(acc(m, v, split));
+  for (int m = 0; m < d_.mr; ++m)
+    for (int v = 0; v < nv_; ++v) zero(acc(m, v));
   prepare_dot();
   k_loop();
   if (d_.k_tail) k_tail();
-  fold_k_splits();
   epilogue();
   // Next tile: mr rows further down A, C and the per-row arrays.
   mov(rax, arg(offsetof(GemmKernelArgs, lda)));
@@ -102,7 +100,7 @@ void GemmMicrokernel<Vmm>::generate() {
 }
 
 template <class Vmm>
-void GemmMicrokernel<Vmm>::k_group(int unroll_index, int split) {
+void GemmMicrokernel<Vmm>::k_group(int unroll_index) {
   const int a_off = unroll_index * a_group_bytes();
   const int b_off = unroll_index * nv_ * kVecBytes;
   if (b_in_registers())
@@ -111,18 +109,11 @@ void GemmMicrokernel<Vmm>::k_group(int unroll_index, int split) {
     broadcast_a(a_reg(), a_row(m, a_off));
     for (int v = 0; v < nv_; ++v) {
       if (b_in_registers())
-        dot(acc(m, v, split), a_reg(), b_reg(v));
+        dot(acc(m, v), a_reg(), b_reg(v));
       else
-        dot(acc(m, v, split), a_reg(), ptr[reg_b + b_off + v * kVecBytes]);
+        dot(acc(m, v), a_reg(), ptr[reg_b + b_off + v * kVecBytes]);
     }
   }
-}
-
-template <class Vmm>
-void GemmMicrokernel<Vmm>::fold_k_splits() {
-  for (int split = 1; split < k_splits_; ++split)
-    for (int m = 0; m < d_.mr; ++m)
-      for (int v = 0; v < nv_; ++v) vpaddd(acc(m, v), acc(m, v), acc(m, v, split));
 }
 
 template <class Vmm>
@@ -139,8 +130,7 @@ void GemmMicrokernel<Vmm>::k_loop() {
   cmp(reg_k, kUnroll);
   jb(l_single, T_NEAR);
   L(l_unrolled);
-  static_assert(kUnroll % 4 == 0, "each accumulator set takes a whole number of the unrolled groups");
-  for (int u = 0; u < kUnroll; ++u) k_group(u, u % k_splits_);
+  for (int u = 0; u < kUnroll; ++u) k_group(u);
   advance(kUnroll);
   sub(reg_k, kUnroll);
   cmp(reg_k, kUnroll);
@@ -149,7 +139,7 @@ void GemmMicrokernel<Vmm>::k_loop() {
   test(reg_k, reg_k);
   jz(l_done, T_NEAR);
   L(l_single_loop);
-  k_group(0, 0);
+  k_group(0);
   advance(1);
   dec(reg_k);
   jnz(l_single_loop, T_NEAR);

@@ -33,7 +33,7 @@ class GemmMicrokernel : public JitGenerator {
   static constexpr int kNumVmm = kZmm ? 32 : 16;
 
   explicit GemmMicrokernel(const GemmUkernelDesc& d)
-      : JitGenerator(d.name(), d.layout.isa, 32 * 1024), d_(d), nv_(d.layout.nr / kLanes), k_splits_(k_splits(d)) {}
+      : JitGenerator(d.name(), d.layout.isa, 32 * 1024), d_(d), nv_(d.layout.nr / kLanes) {}
 
   void generate();
 
@@ -54,8 +54,7 @@ class GemmMicrokernel : public JitGenerator {
   // Bytes of A per k group: 4 (u8x4, or s16x2 on widened A), or 2 when broadcast_a widens them.
   int a_group_bytes() const { return widen_in_broadcast() ? 2 : 4; }
 
-  // Accumulator of row m, vector v, in set `split` (see k_splits_). The epilogue reads set 0.
-  Vmm acc(int m, int v, int split = 0) const { return Vmm((split * d_.mr + m) * nv_ + v); }
+  Vmm acc(int m, int v) const { return Vmm(m * nv_ + v); }
   Vmm a_reg() const { return Vmm(d_.layout.mr * nv_); }
   Vmm b_reg(int v) const { return Vmm(d_.layout.mr * nv_ + 1 + v); }
   // First register after the accumulators, broadcast and (if kept) B vectors: for temporaries of dot().
@@ -69,16 +68,6 @@ class GemmMicrokernel : public JitGenerator {
 
   const GemmUkernelDesc d_;
   const int nv_;
-  // Sets of accumulators that take the k groups of the unrolled loop in turn and are added together before the
-  // epilogue. A tile of 1-3 rows has only 2-6 accumulators, each taking an add per k group: with the whole tile
-  // issuing in about a cycle per k group (s16x2) the one-cycle add chain is the bound, and any late load stalls
-  // it. The registers of the missing rows are free, so short tiles run 4 (1 row) or 2 (2-3 rows) chains each.
-  const int k_splits_;
-  static int k_splits(const GemmUkernelDesc& d) {
-    int s = d.mr == 1 ? 4 : d.mr <= 3 ? 2 : 1;
-    while (s > 1 && s * d.mr > d.layout.mr) s /= 2;  // stay inside the accumulator registers of a full tile
-    return s;
-  }
 
   // General-purpose register plan. rsi, rdi and rcx stay free for the partial-panel copy (rep movsb).
   const Xbyak::Reg64 reg_args = r15, reg_a0 = r8, reg_a3 = r9, reg_lda = r10, reg_b = r11, reg_k = r12,
@@ -90,11 +79,9 @@ class GemmMicrokernel : public JitGenerator {
 
  private:
   Xbyak::RegExp a_row(int m, int byte_offset = 0);
-  void k_group(int unroll_index, int split);
+  void k_group(int unroll_index);
   void k_loop();
   void k_tail();
-  // acc(m, v, 0) += acc(m, v, s) for every other set s.
-  void fold_k_splits();
   void epilogue();
   void store_row(int m);
   // Stores the low `bytes` bytes of x (1..16) at addr with the fewest exact-size stores.
