@@ -164,9 +164,11 @@ void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const Pa
                          ? static_cast<const void*>(out.bias_f)
                          : static_cast<const void*>(out.bias_i);
   const size_t m_tiles = (M + mr - 1) / mr;
-  // Blocking from the caches found (kernels/gemm_blocking.h says which operand sits where).
+  // Blocking from the caches found (kernels/gemm_blocking.h says which operand sits where). Rows of A only: K
+  // blocking and N blocking were measured not to pay on the benchmark shapes (bench/RESULTS.md, "GEMM driver").
   const size_t a_row_bytes = widen_a ? lda16 * sizeof(int16_t) : K;
-  const GemmBlocking blocking = gemm_blocking(cache_sizes(), a_row_bytes, mr, proto.panel_bytes, panels * proto.panel_bytes);
+  const GemmBlocking blocking =
+      gemm_blocking(cache_sizes(), a_row_bytes, mr, proto.panel_bytes, panels * proto.panel_bytes);
   const size_t mc_tiles = blocking.mc_tiles;
 
   // One call covers a run of panels times a run of tiles (whole ones, or the last partial one of each); inside,

@@ -1,17 +1,18 @@
 // Cache blocking of the int8 GEMM driver (kernels/gemm.cc), derived in one place from the caches found
-// (jit/cpu.h cache_sizes()). The driver's loop order, outermost first:
+// (jit/cache_sizes.h). The driver's loop order, outermost first:
 //   row blocks of A (mc_tiles tiles of mr rows)  ->  panels of B (nr columns, all of K)  ->  tiles of the block
 // What sits where:
 //   - the row block of A, as the kernel reads it (u8, or int16 on s16x2 after widening), stays in L2 while every
-//     panel of B passes it: it takes half of the L2, the other half holding the panel being read (K x nr, 8-64
-//     KiB for K <= 1024), the C tile lines and whatever the hardware prefetcher brings ahead;
-//   - one panel of B is read by every tile of the block in turn: it stays in L1 when K x nr fits (K <= 1024 on
-//     s16x2, 2048 on u8x4 with a 32 KiB L1d), else in L2, where a 6 x 16 tile still needs only 64 bytes of B per
-//     6 cycles of multiplies (the L2 gives 32 bytes per cycle), so no K blocking: the kernel keeps whole-K
-//     accumulators and applies the output stage once, without int32 partial tiles in memory;
+//     panel of B passes it: it takes half of the L2, the other half holding the panel being read (K x nr, 16-32
+//     KiB at K = 1024), the C tile lines and whatever the hardware prefetcher brings ahead;
+//   - one panel of B is read by every tile of the block in turn: it stays in L1 when K x nr fits in half of it
+//     (K <= 512 on s16x2, 1024 on u8x4 with a 32 KiB L1d), else in L2, where a 6 x 16 tile still needs only 64
+//     bytes of B per 6 cycles of multiplies (the L2 gives 32 bytes per cycle), so no K blocking: the kernel keeps
+//     whole-K accumulators and applies the output stage once, without int32 partial tiles in memory;
 //   - all of B is read once per row block, from L3 (or DRAM when it is larger than the core's share of the L3).
-// Measured on the Zen 3 here (bench/RESULTS.md, "GEMM blocking"): neither K blocking nor N blocking pays for the
-// shapes of bench/data/gemm_shapes.txt, for the reasons written beside the fields below.
+// Measured on the Zen 3 here (bench/RESULTS.md, "GEMM driver: cache blocking, small M, 2 threads"): neither K nor
+// N blocking pays for the shapes of bench/data/gemm_shapes.txt (reasons beside the fields below), and a row block
+// of 1/8 to all of the L2 gives the same speed within noise; half is kept as the middle of that range.
 #pragma once
 
 #include <cstddef>
