@@ -9,6 +9,7 @@
 
 #include "base/env.h"
 #include "base/error.h"
+#include "jit/cache_sizes.h"
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -192,6 +193,7 @@ std::string cpu_summary() {
   const std::string cap = env_string("QJIT_MAX_ISA");
   s += "; QJIT_MAX_ISA=" + (cap.empty() ? std::string("unset") : cap);
   s += std::string("; using ") + isa_name(max_isa());
+  s += "; caches: " + cache_summary();
   return s;
 }
 

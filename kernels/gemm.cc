@@ -11,6 +11,7 @@
 #include "base/verbose.h"
 #include "jit/code_cache.h"
 #include "jit/gemm_desc.h"
+#include "kernels/gemm_blocking.h"
 #include "kernels/gemm_widen_a.h"
 #include "kernels/max_u8.h"
 #include "kernels/reference/gemm_ref.h"
@@ -199,10 +200,12 @@ void detail::gemm_with_a_bound(const uint8_t* a, size_t lda, int32_t a_zero_poin
                          ? static_cast<const void*>(out.bias_f)
                          : static_cast<const void*>(out.bias_i);
   const size_t m_tiles = (M + mr - 1) / mr;
-  // Blocking: a block of rows of A (as the kernel reads it: u8, or widened to int16) stays in L2 (512 KiB per
-  // core on the Zen 3 measured, 1-2 MiB on later x86) while every panel of B streams past it.
+  // Blocking from the caches found (kernels/gemm_blocking.h says which operand sits where). Rows of A only: K
+  // blocking and N blocking were measured not to pay on the benchmark shapes (bench/RESULTS.md, "GEMM driver").
   const size_t a_row_bytes = widen_a ? lda16 * sizeof(int16_t) : K;
-  const size_t mc_tiles = std::max<size_t>(1, (256 * 1024) / std::max<size_t>(1, a_row_bytes * mr));
+  const GemmBlocking blocking =
+      gemm_blocking(cache_sizes(), a_row_bytes, mr, proto.panel_bytes, panels * proto.panel_bytes);
+  const size_t mc_tiles = blocking.mc_tiles;
 
   // One call covers a run of panels times a run of tiles (whole ones, or the last partial one of each); inside,
   // the kernel walks panel by panel and, in each, tile by tile. Runs of panels are only used when the block is
@@ -309,7 +312,8 @@ void detail::gemm_with_a_bound(const uint8_t* a, size_t lda, int32_t a_zero_poin
     verbose.done(kFn, isa_name(exec.isa),
                  main_kernel ? std::string(main_kernel) : desc_for(M >= mr ? mr : m_rem, N >= nr || n_rem == 0).name(),
                  "m=" + std::to_string(M) + ":n=" + std::to_string(N) + ":k=" + std::to_string(K) +
-                     ":layout=" + dot_kind_name(L.dot) + ":out=" + output_kind_name(out.kind) + B.why());
+                     ":layout=" + dot_kind_name(L.dot) + ":out=" + output_kind_name(out.kind) + B.why() + ":" +
+                     blocking.str());
 }
 
 }  // namespace qjit
