@@ -1,7 +1,8 @@
 // The shape every x86 GEMM microkernel shares; the ISA families (gemm_avx2.cc, gemm_avx2_vnni.cc, gemm_avx512.cc,
 // gemm_avx512_vnni.cc) supply the dot product and where B lives.
 //
-//   acc[m][v] = 0                                   mr x nv accumulators (v: vectors across the panel)
+//   acc[m][v] = col_offset[v]                       mr x nv accumulators (v: vectors across the panel), starting
+//                                                   at the activation zero-point term (int32 sums wrap: any order)
 //   for each k group:                               4 k (u8x4) or 2 k (s16x2)
 //     [load the nv B vectors]                       when the register file has room for them
 //     for m: a = broadcast(A[m][k group])           4 bytes per 32-bit lane: 4 x u8, or on s16x2 2 x int16 (A
@@ -11,7 +12,7 @@
 //    a = that pair in every lane (VPSHUFD), for v: acc[m][v] += dot(a, B[pair][v] from memory))
 //   K % k_group tail (none on widened A: its rows are zero-padded to whole pairs): the last activation bytes
 //   gathered with scalar loads (never reading past a row of A)
-//   epilogue per row: + col_offset (activation zero point) [- row_sum * b_zp], then the output stage, stored
+//   epilogue per row: [- row_sum * b_zp], then the output stage, stored
 //   with exact-size stores in a last, partial panel (never writing past the N columns of C)
 //
 // Register plan (indices): accumulators 0 .. mr*nv-1 (at most 6*2 ymm or 6*4 zmm); after them the broadcast
