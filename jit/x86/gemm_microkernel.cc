@@ -189,9 +189,10 @@ template <class Vmm>
 void GemmMicrokernel<Vmm>::octet_step(int a_offset, int b_offset, bool tail) {
   const int pairs = tail ? (d_.k_tail + 1) / 2 : 4;
   // Per row: one load (VPBROADCASTQ puts the 8 bytes in every quadword) and one VPUNPCKLBW for 4 pairs, then one
-  // VPSHUFD per pair: 1.25 shuffles per row and k pair where the per-pair broadcast and widening take 2 (the
-  // shuffle pipes, two on Zen 3, are what bounded the one-vector panels). B comes from memory, one load per
-  // multiply: no register is left for it, and the loads are on other ports than the shuffles.
+  // VPSHUFD per pair: 1.25 shuffles per row and k pair where the per-pair broadcast and widening take 2 (Zen 3
+  // has two shuffle pipes; one-vector panels gained 15-35 %, two-vector ones nothing measurable: see
+  // bench/RESULTS.md). B comes from memory, one load per multiply: no register is left for it (6 x 2
+  // accumulators), and the loads go to other ports than the shuffles.
   for (int m = 0; m < d_.mr; ++m) {
     if (tail)
       octet_tail_load(m);
