@@ -366,7 +366,11 @@ template <class Vmm>
 void GemmMicrokernel<Vmm>::store_bytes(const Xbyak::RegExp& addr, const Xbyak::Xmm& x, int bytes) {
   int off = 0;
   if (bytes == 16) {
-    vmovdqu(ptr[addr], x);
+    // zmm kernels keep accumulators in xmm16-31 too, which only the EVEX form can store.
+    if constexpr (kZmm)
+      vmovdqu32(ptr[addr], x);
+    else
+      vmovdqu(ptr[addr], x);
     return;
   }
   // Each piece stores the low bytes, then shifts them out.

@@ -151,6 +151,36 @@ TEST(Gemm, SinglePanelExactPathIsTheOctetKernelOnAvx2) {
   EXPECT_EQ(kernel_of(17).find("_a8"), std::string::npos) << kernel_of(17);  // two panels: A widened by the driver
 }
 
+#if defined(__x86_64__)
+// Paths this CPU cannot run are still generated (not executed) here, so that an encoding error in one of them
+// (e.g. a VEX-only instruction on xmm16-31 in a zmm kernel) shows up on any machine.
+TEST(Gemm, EveryMicrokernelVariantGeneratesOnEveryX86Family) {
+  for (Isa isa : {Isa::avx2, Isa::avx2_vnni, Isa::avx512, Isa::avx512_vnni})
+    for (bool fit : {false, true})
+      for (size_t n : {4, 16, 24, 64})
+        for (OutputKind out : {OutputKind::s32, OutputKind::u8, OutputKind::s8, OutputKind::f32})
+          for (int rows : {1, 5, 6})
+            for (int variant = 0; variant < 3; ++variant) {
+              GemmUkernelDesc d;
+              d.layout = gemm_layout(isa, fit, n);
+              d.mr = static_cast<uint8_t>(rows);
+              d.out = out;
+              d.per_channel = variant > 0;
+              d.has_bias = variant == 1 && out != OutputKind::s32;
+              d.has_b_zp = variant == 2;
+              d.has_row_scale = variant == 2 && out == OutputKind::f32;
+              d.has_post_bias = variant == 2 && out == OutputKind::f32;
+              d.formula = variant == 2 ? RequantFormula::qnnpack : RequantFormula::onednn;
+              d.n_valid = static_cast<uint8_t>(variant == 1 ? n % static_cast<size_t>(d.layout.nr) : 0);
+              const bool single_panel = n <= static_cast<size_t>(d.layout.nr);
+              d.a_octets = isa == Isa::avx2 && d.layout.dot == DotKind::madd16 && single_panel && variant != 2;
+              d.a_widened = d.layout.dot == DotKind::madd16 && !d.a_octets && variant == 2;
+              d.k_tail = static_cast<uint8_t>(d.a_widened ? 0 : d.a_octets ? 7 - variant : variant % d.layout.k_group);
+              EXPECT_NO_THROW(d.generate()) << d.name();
+            }
+}
+#endif
+
 TEST(Gemm, ExtremeInputsAreExactWhereVpmaddubswWouldSaturate) {
   // 255 x 127 in every pair: VPMADDUBSW would saturate at 32767; the packer must pick an exact layout.
   for_each_isa([&](Isa isa) {
