@@ -18,6 +18,7 @@ std::string GemmUkernelDesc::name() const {
   if (has_row_scale) n += "_rowscale";
   if (has_post_bias) n += "_postbias";
   if (a_widened) n += "_a16";
+  if (a_octets) n += "_a8";
   if (k_tail) n += "_ktail" + std::to_string(k_tail);
   if (n_valid) n += "_n" + std::to_string(n_valid);
   return n;

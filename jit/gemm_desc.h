@@ -49,10 +49,14 @@ using GemmKernelFn = void(const GemmKernelArgs*);
 struct GemmUkernelDesc {
   GemmLayout layout;
   uint8_t mr = 1;       // rows in this tile, 1..layout.mr
-  uint8_t k_tail = 0;   // K % k_group (activation bytes gathered with scalar loads)
+  uint8_t k_tail = 0;   // K % k_group (activation bytes gathered with scalar loads); K % 8 with a_octets
   uint8_t n_valid = 0;  // 0: a whole panel; else the columns of a last, partial panel (exact-size stores)
   // s16x2 only: A arrives as int16 rows zero-padded to whole pairs (kernels/gemm_widen_a.h), k_tail is 0.
   bool a_widened = false;
+  // s16x2 only, on u8 rows of A (AVX2): the kernel reads each row 8 bytes (4 k pairs) at a time, widens them in
+  // a register and spreads each pair with an immediate shuffle, instead of a broadcast and a shuffle per pair;
+  // B is read from memory by each multiply. k_groups counts these octets, k_tail is K % 8.
+  bool a_octets = false;
   OutputKind out = OutputKind::s32;
   RequantFormula formula = RequantFormula::onednn;
   bool per_channel = false;
@@ -64,14 +68,15 @@ struct GemmUkernelDesc {
   bool operator==(const GemmUkernelDesc& o) const {
     return layout == o.layout && mr == o.mr && k_tail == o.k_tail && n_valid == o.n_valid && out == o.out &&
            formula == o.formula && per_channel == o.per_channel && has_bias == o.has_bias &&
-           has_b_zp == o.has_b_zp && has_row_scale == o.has_row_scale && has_post_bias == o.has_post_bias && a_widened == o.a_widened;
+           has_b_zp == o.has_b_zp && has_row_scale == o.has_row_scale && has_post_bias == o.has_post_bias && a_widened == o.a_widened &&
+           a_octets == o.a_octets;
   }
   size_t hash() const {
     size_t h = static_cast<size_t>(layout.isa) | static_cast<size_t>(layout.dot) << 4 | size_t{mr} << 6 |
                size_t{k_tail} << 10 | static_cast<size_t>(out) << 13 |
                static_cast<size_t>(formula) << 15 | size_t{per_channel} << 16 | size_t{has_bias} << 17 |
                size_t{has_b_zp} << 18 | size_t{has_row_scale} << 19 | size_t{has_post_bias} << 20 |
-               size_t{a_widened} << 21;
+               size_t{a_widened} << 21 | size_t{a_octets} << 22;
     return h ^ (static_cast<size_t>(layout.nr) << 24) ^ (size_t{n_valid} << 32);
   }
   // e.g. "qjit_gemm_u8s8_6x16_u8x4-maddubs_avx2_u8_onednn_pc_bias"

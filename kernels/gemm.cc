@@ -157,9 +157,11 @@ void detail::gemm_with_a_bound(const uint8_t* a, size_t lda, int32_t a_zero_poin
   // every row then meets each panel with one load per k pair. With a single panel (tall-skinny, N <= nr) each
   // row is read once, and the widening pass would cost more than widening in the kernel's broadcast saves.
   const bool widen_a = L.dot == DotKind::madd16 && panels > 1;
+  // The single panel on AVX2 widens 8 bytes of a row at a time in a register (GemmUkernelDesc::a_octets).
+  const bool a_octets = L.dot == DotKind::madd16 && !widen_a && exec.isa == Isa::avx2;
   const size_t lda16 = detail::widened_row_elems(K);
   proto.lda = widen_a ? lda16 * sizeof(int16_t) : lda;
-  proto.k_groups = widen_a ? (K + 1) / 2 : K / static_cast<size_t>(L.k_group);
+  proto.k_groups = widen_a ? (K + 1) / 2 : a_octets ? K / 8 : K / static_cast<size_t>(L.k_group);
   fill_epilogue_constants(proto, out);
 
   // The (at most four) kernels this call needs: full tile, last rows, last panel, both.
@@ -169,8 +171,9 @@ void detail::gemm_with_a_bound(const uint8_t* a, size_t lda, int32_t a_zero_poin
     GemmUkernelDesc d;
     d.layout = L;
     d.mr = static_cast<uint8_t>(rows);
-    d.k_tail = widen_a ? 0 : static_cast<uint8_t>(K % static_cast<size_t>(L.k_group));
+    d.k_tail = widen_a ? 0 : static_cast<uint8_t>(K % (a_octets ? 8 : static_cast<size_t>(L.k_group)));
     d.a_widened = widen_a;
+    d.a_octets = a_octets;
     d.n_valid = full_n ? 0 : static_cast<uint8_t>(n_rem);
     d.out = out.kind;
     d.formula = out.formula;

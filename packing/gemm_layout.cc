@@ -21,7 +21,9 @@ GemmLayout gemm_layout(Isa isa, bool pairs_fit_int16, size_t N) {
   // product temporary) in 16 ymm (avx2) or 32 zmm (avx512) registers.
   l.mr = 6;
   const int lanes = zmm ? 16 : 8;
-  l.nr = N <= static_cast<size_t>(lanes) ? lanes : zmm && N <= 32 ? 32 : zmm ? 64 : 16;
+  // On ymm, N = 17..24 takes three 8-wide panels rather than two 16-wide ones whose second is at most half used
+  // (e.g. MobileNet-V2's 24-channel pointwise layers): fewer multiplies and epilogue vectors per row.
+  l.nr = N <= static_cast<size_t>(lanes) ? lanes : zmm && N <= 32 ? 32 : zmm ? 64 : N > 16 && N <= 24 ? 8 : 16;
   // The scalar path computes the exact 4-way dot in C++, like VPDPBUSD: it takes the vnni layout.
   const bool vnni = isa == Isa::avx2_vnni || isa == Isa::avx512_vnni || isa == Isa::scalar;
   l.dot = vnni ? DotKind::vnni : pairs_fit_int16 ? DotKind::maddubs : DotKind::madd16;

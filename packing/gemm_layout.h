@@ -41,7 +41,8 @@ const char* dot_kind_name(DotKind d);
 
 // The layout for `isa` and N columns; `pairs_fit_int16` is the result of weight_pairs_fit_int16 (ignored on VNNI
 // paths). Panels are 2 (ymm) or 4 (zmm) vectors wide, or one vector when N fits in one, so that narrow outputs
-// (tall-skinny problems, N <= 8 or 16) do not compute columns they throw away.
+// (tall-skinny problems, N <= 8 or 16) do not compute columns they throw away; on ymm, N = 17..24 also takes
+// one-vector panels (three of them, instead of two 16-wide panels whose second would be at most half used).
 GemmLayout gemm_layout(Isa isa, bool pairs_fit_int16, size_t N);
 
 // True when every pair of weights that VPMADDUBSW would add (k = 2j, 2j + 1 of one column) has |b0 + b1| <= 128.

@@ -9,6 +9,8 @@
 //                 broadcast (VPBROADCASTW + VPSHUFB), cheaper than a widening pass for a single use. One multiply per
 //                 B load would saturate the load ports, so B stays in registers: 12 accumulators + broadcast +
 //                 2 B vectors + product, and the shuffle's mask is a memory operand.
+//                 a_octets (single panel): 8 bytes of a row widened once for 4 pairs (GemmMicrokernel::octet_step),
+//                 B from memory.
 #include "jit/x86/gemm_microkernel.h"
 
 namespace qjit::x86 {
@@ -20,7 +22,7 @@ class GemmAvx2 final : public GemmMicrokernel<Xbyak::Ymm> {
 
  protected:
   bool madd16() const { return d_.layout.dot == DotKind::madd16; }
-  bool b_in_registers() const override { return madd16(); }
+  bool b_in_registers() const override { return madd16() && !d_.a_octets; }
   Xbyak::Label l_widen_;
   Xbyak::Ymm product() const { return Xbyak::Ymm(first_free()); }
   // The second constant: int16 ones (maddubs) or the widening shuffle (madd16).

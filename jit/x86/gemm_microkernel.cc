@@ -50,11 +50,19 @@ void GemmMicrokernel<Vmm>::generate() {
     lea(reg_a3, ptr[reg_a0 + reg_lda * 2]);
     add(reg_a3, reg_lda);
   }
+  // The accumulators start at the panel's col_offset (zero-point terms) rather than at zero: a load instead of
+  // an add per output vector in the epilogue, where narrow panels and small K spend a third of their time.
+  mov(reg_tmp, arg(offsetof(GemmKernelArgs, col_offset)));
+  add(reg_tmp, ptr[rsp + kColBytes]);
   for (int m = 0; m < d_.mr; ++m)
-    for (int v = 0; v < nv_; ++v) zero(acc(m, v));
+    for (int v = 0; v < nv_; ++v) vmovups(acc(m, v), ptr[reg_tmp + v * kVecBytes]);
   prepare_dot();
-  k_loop();
-  if (d_.k_tail) k_tail();
+  if (d_.a_octets) {
+    k_loop_octets();
+  } else {
+    k_loop();
+    if (d_.k_tail) k_tail();
+  }
   epilogue();
   // Next tile: mr rows further down A, C and the per-row arrays.
   mov(rax, arg(offsetof(GemmKernelArgs, lda)));
@@ -178,15 +186,90 @@ void GemmMicrokernel<Vmm>::k_tail() {
 }
 
 template <class Vmm>
+void GemmMicrokernel<Vmm>::octet_step(int a_offset, int b_offset, bool tail) {
+  const int pairs = tail ? (d_.k_tail + 1) / 2 : 4;
+  // Per row: one load (VPBROADCASTQ puts the 8 bytes in every quadword) and one VPUNPCKLBW for 4 pairs, then one
+  // VPSHUFD per pair: 1.25 shuffles per row and k pair where the per-pair broadcast and widening take 2 (Zen 3
+  // has two shuffle pipes; one-vector panels gained 15-35 %, two-vector ones nothing measurable: see
+  // bench/RESULTS.md). B comes from memory, one load per multiply: no register is left for it (6 x 2
+  // accumulators), and the loads go to other ports than the shuffles.
+  for (int m = 0; m < d_.mr; ++m) {
+    if (tail)
+      octet_tail_load(m);
+    else
+      vpbroadcastq(octet_wide(), qword[a_row(m, a_offset)]);
+    vpunpcklbw(octet_wide(), octet_wide(), octet_zero());
+    for (int j = 0; j < pairs; ++j) {
+      vpshufd(a_reg(), octet_wide(), 0x55 * j);
+      for (int v = 0; v < nv_; ++v) dot(acc(m, v), a_reg(), ptr[reg_b + b_offset + (j * nv_ + v) * kVecBytes]);
+    }
+  }
+}
+
+template <class Vmm>
+void GemmMicrokernel<Vmm>::octet_tail_load(int m) {
+  // The last K % 8 bytes of row m gathered into rax with exact-size loads (never past the row), the bytes above
+  // them zero: an odd last k pairs with a zero, as the zero-padded panel expects.
+  lea(reg_tmp2, ptr[a_row(m)]);
+  int offset = 0;
+  for (int piece : {4, 2, 1}) {
+    if (!(d_.k_tail & piece)) continue;
+    switch (piece) {
+      case 4: mov(ecx, dword[reg_tmp2 + offset]); break;
+      case 2: movzx(ecx, word[reg_tmp2 + offset]); break;
+      default: movzx(ecx, byte[reg_tmp2 + offset]); break;
+    }
+    if (offset) {
+      shl(rcx, offset * 8);
+      or_(reg_tmp, rcx);
+    } else {
+      mov(reg_tmp, rcx);
+    }
+    offset += piece;
+  }
+  const Xbyak::Xmm wide_x(octet_wide().getIdx());
+  vmovq(wide_x, reg_tmp);
+  vpbroadcastq(octet_wide(), wide_x);
+}
+
+template <class Vmm>
+void GemmMicrokernel<Vmm>::k_loop_octets() {
+  // Two octets per iteration, then one: the loop's own instructions stay a few percent of the step's.
+  const int b_octet_bytes = 4 * nv_ * kVecBytes;
+  auto advance = [&](int octets) {
+    add(reg_a0, octets * 8);
+    if (d_.mr > 3) add(reg_a3, octets * 8);
+    add(reg_b, octets * b_octet_bytes);
+  };
+  zero(octet_zero());
+  Xbyak::Label l_pair_loop, l_single, l_done;
+  cmp(reg_k, 2);
+  jb(l_single, T_NEAR);
+  L(l_pair_loop);
+  octet_step(0, 0, false);
+  octet_step(8, b_octet_bytes, false);
+  advance(2);
+  sub(reg_k, 2);
+  cmp(reg_k, 2);
+  jae(l_pair_loop, T_NEAR);
+  L(l_single);
+  test(reg_k, reg_k);
+  jz(l_done, T_NEAR);
+  octet_step(0, 0, false);
+  advance(1);
+  L(l_done);
+  if (d_.k_tail) octet_step(0, 0, true);
+}
+
+template <class Vmm>
 void GemmMicrokernel<Vmm>::epilogue() {
   const bool requant = d_.out == OutputKind::u8 || d_.out == OutputKind::s8;
   // The K loop's pointer registers are free now: reuse them for the epilogue's arrays.
-  const Xbyak::Reg64 &reg_col_offset = reg_a0, &reg_mult = reg_a3, &reg_bias = reg_lda, &reg_bzp = reg_b,
+  const Xbyak::Reg64 &reg_mult = reg_a3, &reg_bias = reg_lda, &reg_bzp = reg_b,
                      &reg_post = reg_k;
   auto arg = [&](size_t offset) { return ptr[reg_args + offset]; };
   // Column arrays of the current panel: base + the panel's first column * 4 bytes.
-  for (const auto& [reg, offset] : {std::pair{reg_col_offset, offsetof(GemmKernelArgs, col_offset)},
-                                    std::pair{reg_mult, offsetof(GemmKernelArgs, mult)},
+  for (const auto& [reg, offset] : {std::pair{reg_mult, offsetof(GemmKernelArgs, mult)},
                                     std::pair{reg_bias, offsetof(GemmKernelArgs, bias)},
                                     std::pair{reg_bzp, offsetof(GemmKernelArgs, b_zp)},
                                     std::pair{reg_post, offsetof(GemmKernelArgs, post_bias)}}) {
@@ -204,7 +287,6 @@ void GemmMicrokernel<Vmm>::epilogue() {
     return d_.per_channel ? ptr[reg_mult + v * kVecBytes] : arg(offsetof(GemmKernelArgs, mult_bcast));
   };
   for (int m = 0; m < d_.mr; ++m) {
-    for (int v = 0; v < nv_; ++v) vpaddd(acc(m, v), acc(m, v), ptr[reg_col_offset + v * kVecBytes]);
     if (d_.has_b_zp) {
       vpbroadcastd(e_tmp(), dword[rsi + m * 4]);
       for (int v = 0; v < nv_; ++v) {

@@ -1,20 +1,24 @@
 // The shape every x86 GEMM microkernel shares; the ISA families (gemm_avx2.cc, gemm_avx2_vnni.cc, gemm_avx512.cc,
 // gemm_avx512_vnni.cc) supply the dot product and where B lives.
 //
-//   acc[m][v] = 0                                   mr x nv accumulators (v: vectors across the panel)
+//   acc[m][v] = col_offset[v]                       mr x nv accumulators (v: vectors across the panel), starting
+//                                                   at the activation zero-point term (int32 sums wrap: any order)
 //   for each k group:                               4 k (u8x4) or 2 k (s16x2)
 //     [load the nv B vectors]                       when the register file has room for them
 //     for m: a = broadcast(A[m][k group])           4 bytes per 32-bit lane: 4 x u8, or on s16x2 2 x int16 (A
 //                                                   widened by the driver, desc a_widened) or 2 u8 widened here
 //            for v: acc[m][v] += dot(a, B[v])       VPDPBUSD, or VPMADDUBSW+VPMADDWD, or VPMADDWD
+//   (a_octets: for each octet of 4 k pairs, for m: 8 bytes of row m widened once, then for each pair:
+//    a = that pair in every lane (VPSHUFD), for v: acc[m][v] += dot(a, B[pair][v] from memory))
 //   K % k_group tail (none on widened A: its rows are zero-padded to whole pairs): the last activation bytes
 //   gathered with scalar loads (never reading past a row of A)
-//   epilogue per row: + col_offset (activation zero point) [- row_sum * b_zp], then the output stage, stored
+//   epilogue per row: [- row_sum * b_zp], then the output stage, stored
 //   with exact-size stores in a last, partial panel (never writing past the N columns of C)
 //
 // Register plan (indices): accumulators 0 .. mr*nv-1 (at most 6*2 ymm or 6*4 zmm); after them the broadcast
-// activation, the B vectors if kept in registers, and the dot product's temporaries. The epilogue reuses the
-// top four registers, which the K loop has finished with.
+// activation, the B vectors if kept in registers, and the dot product's temporaries; a_octets takes the top two
+// for the widened octet and zero bytes (6 x 2 accumulators + pair + product + those two = 16 ymm). The epilogue
+// reuses the top four registers, which the K loop has finished with.
 #pragma once
 
 #include <type_traits>
@@ -49,8 +53,8 @@ class GemmMicrokernel : public JitGenerator {
   virtual void broadcast_a(const Vmm& dst, const Xbyak::RegExp& src) { vpbroadcastd(dst, dword[src]); }
   // Called after the code: constant tables of the ISA family (referenced rip-relative).
   virtual void emit_data() {}
-  // s16x2 on u8 rows of A: broadcast_a widens each pair of bytes to 2 x int16.
-  bool widen_in_broadcast() const { return d_.layout.dot == DotKind::madd16 && !d_.a_widened; }
+  // s16x2 on u8 rows of A, one pair at a time: broadcast_a widens each pair of bytes to 2 x int16.
+  bool widen_in_broadcast() const { return d_.layout.dot == DotKind::madd16 && !d_.a_widened && !d_.a_octets; }
   // Bytes of A per k group: 4 (u8x4, or s16x2 on widened A), or 2 when broadcast_a widens them.
   int a_group_bytes() const { return widen_in_broadcast() ? 2 : 4; }
 
@@ -82,6 +86,13 @@ class GemmMicrokernel : public JitGenerator {
   void k_group(int unroll_index);
   void k_loop();
   void k_tail();
+  // The a_octets K loop (desc a_octets): 8 bytes of each row, 4 k pairs, per step; the K % 8 tail at its end.
+  void k_loop_octets();
+  void octet_step(int a_offset, int b_offset, bool tail);  // tail: the K % 8 bytes left
+  void octet_tail_load(int m);
+  // The octet registers: the row's 8 bytes widened (pairs 0..3 in each 128-bit lane), and zero bytes.
+  Vmm octet_wide() const { return Vmm(kNumVmm - 1); }
+  Vmm octet_zero() const { return Vmm(kNumVmm - 2); }
   void epilogue();
   void store_row(int m);
   // Stores the low `bytes` bytes of x (1..16) at addr with the fewest exact-size stores.

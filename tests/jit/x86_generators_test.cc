@@ -51,10 +51,15 @@ TEST(X86Generators, EveryGemmMicrokernelVariantGeneratesOnEveryIsaFamily) {
     for (bool pairs_fit : {true, false})
       for (size_t N : {size_t{4}, size_t{1024}}) {  // a one-vector panel and a full-width one
         const GemmLayout layout = gemm_layout(isa, pairs_fit, N);
-        for (bool a_widened : {false, true}) {
-          if (a_widened && layout.dot != DotKind::madd16) continue;
+        // How the s16x2 kernels get A: widened in the broadcast, pre-widened by the driver, or (AVX2, one panel)
+        // widened 8 bytes at a time, whose K tail is K % 8.
+        enum class AMode { bytes, widened, octets };
+        for (AMode a_mode : {AMode::bytes, AMode::widened, AMode::octets}) {
+          if (a_mode != AMode::bytes && layout.dot != DotKind::madd16) continue;
+          if (a_mode == AMode::octets && isa != Isa::avx2) continue;
+          const bool a_widened = a_mode == AMode::widened, a_octets = a_mode == AMode::octets;
           for (int rows = 1; rows <= layout.mr; ++rows)
-            for (int k_tail = 0; k_tail < (a_widened ? 1 : layout.k_group); ++k_tail)
+            for (int k_tail = 0; k_tail < (a_widened ? 1 : a_octets ? 8 : layout.k_group); ++k_tail)
               for (int n_valid : {0, 1, 3, layout.nr / 2 + 1, layout.nr - 1})
                 for (const OutVariant& o : outs) {
                   GemmUkernelDesc d;
@@ -62,6 +67,7 @@ TEST(X86Generators, EveryGemmMicrokernelVariantGeneratesOnEveryIsaFamily) {
                   d.mr = static_cast<uint8_t>(rows);
                   d.k_tail = static_cast<uint8_t>(k_tail);
                   d.a_widened = a_widened;
+                  d.a_octets = a_octets;
                   d.n_valid = static_cast<uint8_t>(n_valid);
                   d.out = o.out;
                   d.formula = o.formula;

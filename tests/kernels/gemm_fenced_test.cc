@@ -65,5 +65,24 @@ TEST(GemmFenced, WideningActivationsOfTheExactPathStaysInsideA) {
   });
 }
 
+// A single panel of full-range weights takes the kernel that reads rows of A 8 bytes at a time; the K % 8 bytes
+// at the end of each row are gathered with exact-size loads, so the last row ends at the page.
+TEST(GemmFenced, OctetsOfTheExactSinglePanelKernelStayInsideA) {
+  testing::for_each_isa([](Isa isa) {
+    for (size_t N : {4, 16})
+      for (size_t K = 1; K <= 17; ++K)
+        for (size_t M : {1, 2, 7}) {
+          SCOPED_TRACE("N=" + std::to_string(N) + " K=" + std::to_string(K) + " M=" + std::to_string(M));
+          std::vector<int8_t> b(K * N, 127);
+          const PackedWeights w(b.data(), WeightOrder::k_by_n, K, N, WeightQParams{}, nullptr, isa);
+          FencedArray a(M * K), c(M * N * 4);
+          OutputStage s;  // s32
+          int32_t* y = c.as<int32_t>(0);
+          gemm(a.as<uint8_t>(255), K, 0, M, w, y, N, s, Exec{isa});
+          for (size_t i = 0; i < M * N; ++i) ASSERT_EQ(y[i], static_cast<int32_t>(255 * 127 * K)) << i;
+        }
+  });
+}
+
 }  // namespace
 }  // namespace qjit

@@ -11,6 +11,7 @@
 #include "kernels/gemm.h"
 #include "tests/kernels/gemm_tester.h"
 #include "tests/support/isa_sweep.h"
+#include "tests/support/verbose_capture.h"
 
 namespace qjit {
 namespace {
@@ -106,6 +107,48 @@ TEST(Gemm, TallSkinnyCoversEveryNUpTo16WithHugeM) {
           if (::testing::Test::HasFailure()) return;
         }
   });
+}
+
+// Full-range weights in a single panel (N <= 8 or 16 on AVX2) take the kernel that widens 8 bytes of a row of A
+// at a time (a_octets): every K % 8 tail, K below one octet, and every remainder of the 6-row tile. Weights in
+// [65, 127] make every pair sum > 128, so the packer must take s16x2 whatever the random draw (from K = 2).
+const std::pair<int, int> kSaturatingWeightRanges[] = {{-128, 127}, {65, 127}};
+
+TEST(Gemm, SinglePanelExactPathCoversEveryKOctetRemainder) {
+  for_each_isa([&](Isa isa) {
+    for (auto [lo, hi] : kSaturatingWeightRanges)
+      for (const GemmTester& base : output_variants())
+        for (size_t n : {1, 4, 5, 8, 9, 16})
+          for (size_t k = 1; k <= 70; ++k) {
+            const GemmLayout l = GemmTester(base).isa(isa).weight_range(lo, hi).m(k % 2 ? 13 : 6).n(n).k(k).test();
+            if (isa == Isa::avx2 && lo > 0 && k >= 2) EXPECT_EQ(l.dot, DotKind::madd16) << "K=" << k;
+            if (::testing::Test::HasFailure()) return;
+          }
+  });
+}
+
+TEST(Gemm, SinglePanelExactPathCoversEveryTileRemainder) {
+  for_each_isa([&](Isa isa) {
+    for (const GemmTester& base : output_variants())
+      for (size_t n : {4, 16})
+        for (size_t m = 1; m <= 25; ++m) {
+          GemmTester(base).isa(isa).weight_range(65, 127).m(m).n(n).k(36).test();
+          GemmTester(base).isa(isa).weight_range(-128, -65).m(m).n(n).k(7).lda_pad(3).test();
+          if (::testing::Test::HasFailure()) return;
+        }
+    GemmTester().isa(isa).extremes(true).m(20).n(8).k(71).output(OutputKind::s32).test();
+  });
+}
+
+TEST(Gemm, SinglePanelExactPathIsTheOctetKernelOnAvx2) {
+  if (!isa_available(Isa::avx2)) GTEST_SKIP() << "needs the AVX2 path (CPU and QJIT_MAX_ISA)";
+  auto kernel_of = [](size_t n) {
+    return testing::capture_verbose(
+        [&] { GemmTester().isa(Isa::avx2).weight_range(65, 127).m(12).n(n).k(36).output(OutputKind::u8).test(); });
+  };
+  EXPECT_NE(kernel_of(4).find("_a8"), std::string::npos) << kernel_of(4);
+  EXPECT_NE(kernel_of(16).find("_a8"), std::string::npos) << kernel_of(16);
+  EXPECT_EQ(kernel_of(17).find("_a8"), std::string::npos) << kernel_of(17);  // two panels: A widened by the driver
 }
 
 TEST(Gemm, ExtremeInputsAreExactWhereVpmaddubswWouldSaturate) {

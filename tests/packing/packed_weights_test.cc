@@ -40,6 +40,31 @@ TEST(PackedWeights, UnpackGivesBackTheWeightsInBothOrdersOnEveryPath) {
   });
 }
 
+// On ymm paths, 17..24 columns take three 8-wide panels instead of two 16-wide ones (the second half empty); the
+// zmm paths and every other N keep their widths.
+TEST(PackedWeights, SeventeenToTwentyFourColumnsTakeEightWidePanelsOnYmm) {
+  for (bool fit : {false, true})
+    for (size_t N = 1; N <= 80; ++N) {
+      const size_t want = N <= 8 ? 8 : N > 16 && N <= 24 ? 8 : 16;
+      EXPECT_EQ(gemm_layout(Isa::avx2, fit, N).nr, static_cast<int>(want)) << "N=" << N;
+      EXPECT_EQ(gemm_layout(Isa::avx2_vnni, fit, N).nr, static_cast<int>(want)) << "N=" << N;
+      EXPECT_EQ(gemm_layout(Isa::avx512, fit, N).nr, N <= 16 ? 16 : N <= 32 ? 32 : 64) << "N=" << N;
+    }
+}
+
+TEST(PackedWeights, EightWidePanelsOfTwentyFourColumnsRoundTripAndUnpackOnEveryPath) {
+  testing::for_each_isa([](Isa isa) {
+    const size_t K = 37, N = 24;
+    const auto nk = random_weights(K * N, -128, 127, 24);
+    const PackedWeights w(nk.data(), WeightOrder::n_by_k, K, N, {}, nullptr, isa);
+    EXPECT_EQ(w.unpack(WeightOrder::n_by_k), nk) << w.describe();
+    const auto blob = w.serialize();
+    const PackedWeights r = PackedWeights::deserialize(blob.data(), blob.size(), isa);
+    EXPECT_TRUE(r.layout() == w.layout()) << r.describe();
+    EXPECT_EQ(r.unpack(WeightOrder::n_by_k), nk);
+  });
+}
+
 TEST(PackedWeights, SerializeRoundTripKeepsWeightsQParamsAndBias) {
   const size_t K = 45, N = 19;
   const auto nk = random_weights(K * N, -128, 127, 5);
