@@ -15,6 +15,7 @@
 #include "kernels/conv.h"
 #include "kernels/reference/conv_ref.h"
 #include "tests/kernels/a7_case.h"
+#include "tests/kernels/conv_desc_2d.h"
 #include "tests/kernels/quant_kernel_tester.h"
 #include "tests/support/buffers.h"
 #include "tests/support/isa_sweep.h"
@@ -83,21 +84,6 @@ struct ConvA7Case {
     return algo;
   }
 };
-
-ConvDesc desc2d(int64_t batch, int64_t C, int64_t OC, int64_t G, int64_t H, int64_t W, int64_t k, int64_t stride,
-                int64_t pad) {
-  ConvDesc d;
-  d.spatial_dims = 2;
-  d.batch = batch;
-  d.in_channels = C;
-  d.out_channels = OC;
-  d.groups = G;
-  d.input = {1, H, W};
-  d.kernel = {1, k, k};
-  d.stride = {1, stride, stride};
-  d.padding = {0, pad, pad};
-  return d;
-}
 
 // One layer per GEMM-panel algorithm, with odd channel counts (remainders of nr and of the k groups).
 struct Layer {

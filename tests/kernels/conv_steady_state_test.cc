@@ -9,22 +9,11 @@
 
 #include "kernels/conv.h"
 #include "packing/packed_conv_weights.h"
+#include "tests/kernels/conv_desc_2d.h"
 #include "tests/support/allocation_counter.h"
 
 namespace qjit {
 namespace {
-
-ConvDesc conv2d(int64_t c, int64_t oc, int64_t groups, int64_t hw, int64_t k, int64_t stride) {
-  ConvDesc d;
-  d.in_channels = c;
-  d.out_channels = oc;
-  d.groups = groups;
-  d.input = {1, hw, hw};
-  d.kernel = {1, k, k};
-  d.stride = {1, stride, stride};
-  d.padding = {0, k / 2, k / 2};
-  return d;
-}
 
 TEST(ConvSteadyState, SecondCallOfALayerAllocatesNothingOnEveryAlgorithm) {
   struct Case {
@@ -32,12 +21,12 @@ TEST(ConvSteadyState, SecondCallOfALayerAllocatesNothingOnEveryAlgorithm) {
     ConvAlgorithm expected;
   };
   const std::vector<Case> cases = {
-      {conv2d(32, 16, 1, 28, 1, 1), ConvAlgorithm::gemm_1x1},
-      {conv2d(16, 24, 1, 14, 3, 1), ConvAlgorithm::im2col},
-      {conv2d(16, 16, 16, 20, 3, 2), ConvAlgorithm::depthwise},
-      {conv2d(64, 64, 16, 14, 3, 1), ConvAlgorithm::groupwise},
-      {conv2d(64, 96, 2, 14, 3, 1), ConvAlgorithm::grouped_im2col},
-      {conv2d(64, 96, 2, 14, 1, 1), ConvAlgorithm::grouped_1x1},
+      {testing::desc2d(1, 32, 16, 1, 28, 28, 1, 1, 0), ConvAlgorithm::gemm_1x1},
+      {testing::desc2d(1, 16, 24, 1, 14, 14, 3, 1, 1), ConvAlgorithm::im2col},
+      {testing::desc2d(1, 16, 16, 16, 20, 20, 3, 2, 1), ConvAlgorithm::depthwise},
+      {testing::desc2d(1, 64, 64, 16, 14, 14, 3, 1, 1), ConvAlgorithm::groupwise},
+      {testing::desc2d(1, 64, 96, 2, 14, 14, 3, 1, 1), ConvAlgorithm::grouped_im2col},
+      {testing::desc2d(1, 64, 96, 2, 14, 14, 1, 1, 0), ConvAlgorithm::grouped_1x1},
   };
   for (const Case& cs : cases) {
     const ConvDesc& d = cs.d;

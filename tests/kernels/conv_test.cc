@@ -21,6 +21,7 @@
 #include "base/error.h"
 #include "base/verbose.h"
 #include "kernels/conv.h"
+#include "tests/kernels/conv_desc_2d.h"
 #include "tests/kernels/conv_tester.h"
 #include "tests/support/fenced_array.h"
 #include "tests/support/isa_sweep.h"
@@ -328,20 +329,10 @@ void expect_error(const std::function<void()>& call, const std::string& needle) 
   }
 }
 
-ConvDesc conv2d(int64_t c, int64_t oc, int64_t g, int64_t h, int64_t w, int64_t k) {
-  ConvDesc d;
-  d.in_channels = c;
-  d.out_channels = oc;
-  d.groups = g;
-  d.input = {1, h, w};
-  d.kernel = {1, k, k};
-  return d;
-}
-
 // A conv2d descriptor (8 -> 8 channels, 2 groups, 6x6 input, 3x3 kernel) with one field edited must be rejected
 // by conv_algorithm() (and so by conv(), which validates first) with a message naming the field and its value.
 void expect_bad_geometry(const std::function<void(ConvDesc&)>& edit, const std::string& needle) {
-  ConvDesc d = conv2d(8, 8, 2, 6, 6, 3);
+  ConvDesc d = testing::desc2d(1, 8, 8, 2, 6, 6, 3);
   EXPECT_NO_THROW(conv_algorithm(d));
   edit(d);
   expect_error([&] { conv_algorithm(d); }, needle);
@@ -383,7 +374,7 @@ TEST(ConvGeometry, KernelLargerThanThePaddedInputIsAnError) {
   expect_bad_geometry([](ConvDesc& d) { d.dilation[1] = 3; }, "kernel[1] = 3: the dilated kernel (extent 7)");
   expect_bad_geometry([](ConvDesc& d) { d.input[2] = 2; }, "output size 0 would be <= 0");
   // Valid once the padding makes room.
-  ConvDesc ok = conv2d(8, 8, 2, 2, 2, 3);
+  ConvDesc ok = testing::desc2d(1, 8, 8, 2, 2, 2, 3);
   EXPECT_THROW(conv_algorithm(ok), Error);
   ok.padding = {0, 1, 1};
   EXPECT_NO_THROW(conv_algorithm(ok));
@@ -401,7 +392,7 @@ TEST(ConvGeometry, UnusedDimensionsMustBeAtTheirDefaults) {
 }
 
 TEST(Conv, BadArgumentsAreErrorsNamingTheArgument) {
-  const ConvDesc d = conv2d(4, 6, 2, 5, 5, 3);
+  const ConvDesc d = testing::desc2d(1, 4, 6, 2, 5, 5, 3);
   std::vector<int8_t> w(d.weight_shape().elements(), 1);
   const PackedConvWeights pw(d.weight_shape(), w.data(), {}, nullptr, Isa::scalar);
   std::vector<uint8_t> x(d.input_pixels() * 4);

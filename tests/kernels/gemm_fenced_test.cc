@@ -46,6 +46,17 @@ TEST(GemmFenced, NoReadOrWritePastAnyBufferOnEveryPath) {
   });
 }
 
+// A (255 everywhere) ends at an inaccessible page, B is 127 everywhere: every output is 255 * 127 * K, s32 out.
+void expect_fenced_extremes_product(Isa isa, size_t M, size_t N, size_t K) {
+  std::vector<int8_t> b(K * N, 127);
+  const PackedWeights w(b.data(), WeightOrder::k_by_n, K, N, WeightQParams{}, nullptr, isa);
+  FencedArray a(M * K), c(M * N * 4);
+  OutputStage s;  // s32
+  int32_t* y = c.as<int32_t>(0);
+  gemm(a.as<uint8_t>(255), K, 0, M, w, y, N, s, Exec{isa});
+  for (size_t i = 0; i < M * N; ++i) ASSERT_EQ(y[i], static_cast<int32_t>(255 * 127 * K)) << i;
+}
+
 // Full-range weights take the exact s16x2 layout, whose driver widens blocks of A rows to int16 when rows meet
 // several panels: with K < 16 a row's 16-byte tail load spans the following rows, and must stop at A's end.
 TEST(GemmFenced, WideningActivationsOfTheExactPathStaysInsideA) {
@@ -54,13 +65,7 @@ TEST(GemmFenced, WideningActivationsOfTheExactPathStaysInsideA) {
       for (size_t M : {1, 2, 3, 7, 64}) {
         const size_t N = 40;
         SCOPED_TRACE("K=" + std::to_string(K) + " M=" + std::to_string(M));
-        std::vector<int8_t> b(K * N, 127);
-        const PackedWeights w(b.data(), WeightOrder::k_by_n, K, N, WeightQParams{}, nullptr, isa);
-        FencedArray a(M * K), c(M * N * 4);
-        OutputStage s;  // s32
-        int32_t* y = c.as<int32_t>(0);
-        gemm(a.as<uint8_t>(255), K, 0, M, w, y, N, s, Exec{isa});
-        for (size_t i = 0; i < M * N; ++i) ASSERT_EQ(y[i], static_cast<int32_t>(255 * 127 * K)) << i;
+        expect_fenced_extremes_product(isa, M, N, K);
       }
   });
 }
@@ -73,13 +78,7 @@ TEST(GemmFenced, OctetsOfTheExactSinglePanelKernelStayInsideA) {
       for (size_t K = 1; K <= 17; ++K)
         for (size_t M : {1, 2, 7}) {
           SCOPED_TRACE("N=" + std::to_string(N) + " K=" + std::to_string(K) + " M=" + std::to_string(M));
-          std::vector<int8_t> b(K * N, 127);
-          const PackedWeights w(b.data(), WeightOrder::k_by_n, K, N, WeightQParams{}, nullptr, isa);
-          FencedArray a(M * K), c(M * N * 4);
-          OutputStage s;  // s32
-          int32_t* y = c.as<int32_t>(0);
-          gemm(a.as<uint8_t>(255), K, 0, M, w, y, N, s, Exec{isa});
-          for (size_t i = 0; i < M * N; ++i) ASSERT_EQ(y[i], static_cast<int32_t>(255 * 127 * K)) << i;
+          expect_fenced_extremes_product(isa, M, N, K);
         }
   });
 }
