@@ -49,12 +49,6 @@ int a7_bound(const ConvDesc& d, const uint8_t* x, int32_t x_zero_point, const Pa
   return bound;
 }
 
-std::string a7_why(int bound) {
-  if (bound < 0) return "";
-  return bound <= 127 ? ":a7=u8x4 (a max " + std::to_string(bound) + " <= 127)"
-                      : ":a7=s16x2 (a max " + std::to_string(bound) + " > 127)";
-}
-
 }  // namespace
 
 const char* conv_algorithm_name(ConvAlgorithm a) {
@@ -160,8 +154,9 @@ void conv_using(ConvAlgorithm algo, const ConvDesc& d, const uint8_t* x, int32_t
                       : is_depthwise(d)                         ? ": depthwise shape, algorithm given by the caller"
                                                                 : ": depthwise with more than 255 taps"),
                  d.describe() + ":out=" + output_kind_name(out.kind) + ":layout=" +
-                     dot_kind_name(a_bound >= 0 && a_bound <= 127 ? w.group(0).a7_layout().dot : w.group(0).layout().dot) +
-                     a7_why(a_bound) + why);
+                     dot_kind_name(detail::a7_panels_chosen(a_bound) ? w.group(0).a7_layout().dot
+                                                                     : w.group(0).layout().dot) +
+                     detail::a7_choice_text(a_bound) + why);
 }
 
 }  // namespace qjit

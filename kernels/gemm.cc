@@ -98,12 +98,6 @@ struct ChosenPanels {
   int a_max;  // the max (or bound) of A the choice was made on; -1 when the weights have no a7 panels
 
   const void* panel(size_t j) const { return data + j * panel_bytes; }
-  bool a7() const { return a_max >= 0 && a_max <= 127; }
-  std::string why() const {  // for the verbose line
-    if (a_max < 0) return "";
-    return a7() ? ":a7=u8x4 (a max " + std::to_string(a_max) + " <= 127)"
-                : ":a7=s16x2 (a max " + std::to_string(a_max) + " > 127)";
-  }
 };
 
 ChosenPanels choose_panels(const uint8_t* a, size_t lda, size_t M, const PackedWeights& w, const Exec& exec,
@@ -111,12 +105,18 @@ ChosenPanels choose_panels(const uint8_t* a, size_t lda, size_t M, const PackedW
   if (!w.has_a7_panels())
     return {&w.layout(), static_cast<const uint8_t*>(w.panel(0)), w.layout().panel_bytes(w.K()), -1};
   const int a_max = a_max_bound >= 0 ? a_max_bound : max_u8_rows(a, lda, M, w.K(), Exec{exec.isa, nullptr, 1});
-  if (a_max <= 127)
+  if (detail::a7_panels_chosen(a_max))
     return {&w.a7_layout(), static_cast<const uint8_t*>(w.a7_panel(0)), w.a7_layout().panel_bytes(w.K()), a_max};
   return {&w.layout(), static_cast<const uint8_t*>(w.panel(0)), w.layout().panel_bytes(w.K()), a_max};
 }
 
 }  // namespace
+
+std::string detail::a7_choice_text(int a_max) {
+  if (a_max < 0) return "";
+  return a7_panels_chosen(a_max) ? ":a7=u8x4 (a max " + std::to_string(a_max) + " <= 127)"
+                                 : ":a7=s16x2 (a max " + std::to_string(a_max) + " > 127)";
+}
 
 void gemm(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const PackedWeights& w, void* c, size_t ldc,
           const OutputStage& out, const Exec& exec) {
@@ -315,8 +315,8 @@ void detail::gemm_with_a_bound(const uint8_t* a, size_t lda, int32_t a_zero_poin
     verbose.done(kFn, isa_name(exec.isa),
                  main_kernel ? std::string(main_kernel) : desc_for(M >= mr ? mr : m_rem, N >= nr || n_rem == 0).name(),
                  "m=" + std::to_string(M) + ":n=" + std::to_string(N) + ":k=" + std::to_string(K) +
-                     ":layout=" + dot_kind_name(L.dot) + ":out=" + output_kind_name(out.kind) + B.why() + ":" +
-                     blocking.str());
+                     ":layout=" + dot_kind_name(L.dot) + ":out=" + output_kind_name(out.kind) +
+                     detail::a7_choice_text(B.a_max) + ":" + blocking.str());
 }
 
 }  // namespace qjit

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "kernels/exec.h"
 #include "kernels/gemm_output.h"
@@ -25,6 +26,10 @@ namespace detail {
 // The bound must hold: a wrong one can give saturated (wrong) sums.
 void gemm_with_a_bound(const uint8_t* a, size_t lda, int32_t a_zero_point, size_t M, const PackedWeights& w, void* c,
                        size_t ldc, const OutputStage& out, const Exec& exec, int a_max_bound);
+// Whether weights with a7 panels run them for activations whose max is a_max (-1: no a7 panels, or not known),
+// and the verbose-log text of that choice ("" without a7 panels). Shared by gemm() and conv().
+inline bool a7_panels_chosen(int a_max) { return a_max >= 0 && a_max <= 127; }
+std::string a7_choice_text(int a_max);
 }  // namespace detail
 
 }  // namespace qjit
